@@ -1,0 +1,70 @@
+//! Crash-safe file writes.
+//!
+//! Setup files are written to a temporary sibling, flushed, then renamed into place: a crash
+//! at any moment leaves either the old file or the new one, never half of one.
+
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+use anyhow::Context;
+
+/// Writes `contents` to `path` atomically with permission bits `mode`.
+pub fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> anyhow::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} has no file name", path.display()))?;
+    let tmp = dir.join(format!(".{}.tmp", name.to_string_lossy()));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(mode)
+        .open(&tmp)
+        .with_context(|| format!("cannot create {}", tmp.display()))?;
+    // The mode given to open() is filtered by the umask; set it exactly.
+    file.set_permissions(std::fs::Permissions::from_mode(mode))
+        .with_context(|| format!("cannot set mode of {}", tmp.display()))?;
+    file.write_all(contents)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;
+    Ok(())
+}
+
+/// Writes `contents` to `path` only when it differs from what is there. Returns whether the
+/// file changed.
+pub fn write_if_changed(path: &Path, contents: &[u8], mode: u32) -> anyhow::Result<bool> {
+    match std::fs::read(path) {
+        Ok(old) if old == contents => Ok(false),
+        _ => write_atomic(path, contents, mode).map(|()| true),
+    }
+}
+
+/// Changes the owner of `path` (not following symlinks).
+pub fn chown(path: &Path, uid: u32, gid: u32) -> anyhow::Result<()> {
+    std::os::unix::fs::lchown(path, Some(uid), Some(gid))
+        .with_context(|| format!("cannot chown {} to {uid}:{gid}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_sets_mode_and_replaces() {
+        let dir = std::env::temp_dir().join(format!("inception-fs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("f");
+        write_atomic(&path, b"one", 0o600).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"one");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert!(!write_if_changed(&path, b"one", 0o600).unwrap());
+        assert!(write_if_changed(&path, b"two", 0o640).unwrap());
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

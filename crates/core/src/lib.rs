@@ -1,0 +1,17 @@
+//! Shared runtime of the Inception entrypoints.
+//!
+//! Every service binary is a thin layer over this crate: it reads its configuration with
+//! [`config`], becomes a well-behaved PID 1 with [`pid1`], checks its dependencies and itself
+//! with [`probe`], renders its files with [`template`] and [`fs`], and ends by handing the
+//! process over to the real service with [`pid1::exec`]. Exit codes live in [`exit`].
+
+pub mod config;
+pub mod exit;
+pub mod fs;
+pub mod log;
+pub mod pid1;
+pub mod probe;
+pub mod random;
+pub mod retry;
+pub mod sql;
+pub mod template;

@@ -1,0 +1,394 @@
+//! The duties of PID 1, done the way tini does them.
+//!
+//! An entrypoint is PID 1 of its container while it prepares the service: it starts helper
+//! processes (a temporary `mariadbd`, `php` running the WordPress installer) and must
+//!
+//! - install signal handling before it starts any child, so that no signal is lost;
+//! - forward SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1 and SIGUSR2 to its children
+//!   (a child that is already gone is only a warning);
+//! - reap every zombie, orphans that the kernel re-parents to PID 1 included, in a
+//!   `waitpid(-1, WNOHANG)` loop, because several SIGCHLD can coalesce into one;
+//! - stop what it is doing when asked to stop: a stop signal that arrives while no child runs
+//!   ends the process at once with 128 + N, and one that arrives while a child runs is
+//!   forwarded, after which [`Supervisor::run`] reports [`Stopped`] instead of going on;
+//! - finally hand over to the real service with [`exec`], which keeps the PID.
+//!
+//! The supervisor is process-wide (signals are), created once by [`install`].
+//! See `signal(7)`, `waitpid(2)` and <https://github.com/krallin/tini>.
+
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::fmt;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+
+use nix::errno::Errno;
+use nix::sys::signal::{Signal, kill};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::Pid;
+use signal_hook::consts::signal::{SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
+use signal_hook::iterator::Signals;
+
+use crate::exit;
+
+/// Signals passed on to children.
+pub const FORWARDED: [i32; 6] = [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2];
+/// Forwarded signals that also mean "stop": setup does not go on after one of them.
+pub const STOPPING: [i32; 3] = [SIGTERM, SIGINT, SIGQUIT];
+
+/// How a child ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// It exited with this code.
+    Code(i32),
+    /// It was killed by this signal.
+    Signal(i32),
+}
+
+impl Exit {
+    /// True for exit code 0.
+    pub fn success(self) -> bool {
+        self == Exit::Code(0)
+    }
+
+    /// The status a shell would report: the code, or 128 + N when killed by signal N.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Code(c) => c.clamp(0, 255) as u8,
+            Exit::Signal(s) => exit::signaled(s),
+        }
+    }
+}
+
+impl fmt::Display for Exit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Exit::Code(c) => write!(f, "exited with status {c}"),
+            Exit::Signal(s) => match Signal::try_from(s) {
+                Ok(sig) => write!(f, "was killed by {sig}"),
+                Err(_) => write!(f, "was killed by signal {s}"),
+            },
+        }
+    }
+}
+
+/// A setup step was cut short because the container is being stopped.
+#[derive(Debug, thiserror::Error)]
+#[error("stopped by {0}")]
+pub struct Stopped(pub Signal);
+
+/// A step's command failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{program} {status}")]
+pub struct StepFailed {
+    /// The program that ran.
+    pub program: String,
+    /// How it ended.
+    pub status: Exit,
+}
+
+/// The final service could not be executed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    /// No such program on `PATH`.
+    #[error("command not found: {0}")]
+    NotFound(String),
+    /// The program exists but `execve` refused it.
+    #[error("cannot execute {program}: {errno}")]
+    CannotExecute { program: String, errno: Errno },
+}
+
+impl ExecError {
+    /// tini's codes: 127 for not found, 126 for not executable.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ExecError::NotFound(_) => exit::NOT_FOUND,
+            ExecError::CannotExecute { .. } => exit::CANNOT_EXECUTE,
+        }
+    }
+}
+
+/// A child started through the supervisor. Its status is collected by the reaper, so it is
+/// waited for with [`Supervisor::wait`], never with `std::process::Child::wait`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Child {
+    pid: Pid,
+}
+
+impl Child {
+    /// Its process id.
+    pub fn pid(self) -> i32 {
+        self.pid.as_raw()
+    }
+}
+
+#[derive(Default)]
+struct State {
+    /// Children we started: `None` while running, then how they ended (until waited for).
+    children: HashMap<Pid, Option<Exit>>,
+    /// The first stop signal received, if any.
+    stop: Option<Signal>,
+}
+
+/// Forwards signals to the children it started and reaps every child of the process.
+pub struct Supervisor {
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+static SUPERVISOR: OnceLock<Supervisor> = OnceLock::new();
+
+/// Installs signal handling and the reaper (once per process) and returns the supervisor.
+pub fn install() -> std::io::Result<&'static Supervisor> {
+    let mut result = Ok(());
+    let sup = SUPERVISOR.get_or_init(|| {
+        let sup = Supervisor {
+            state: Mutex::new(State::default()),
+            changed: Condvar::new(),
+        };
+        let mut wanted = FORWARDED.to_vec();
+        wanted.push(SIGCHLD);
+        match Signals::new(&wanted) {
+            Ok(mut signals) => {
+                let spawned = std::thread::Builder::new()
+                    .name("pid1-signals".into())
+                    .spawn(move || {
+                        for sig in signals.forever() {
+                            // Installed above before this thread exists; always set here.
+                            if let Some(sup) = SUPERVISOR.get() {
+                                sup.on_signal(sig);
+                            }
+                        }
+                    });
+                if let Err(e) = spawned {
+                    result = Err(e);
+                }
+            }
+            Err(e) => result = Err(e),
+        }
+        sup
+    });
+    result.map(|()| sup)
+}
+
+/// The stop signal received so far, if any (`None` before [`install`]).
+pub fn stop_requested() -> Option<Signal> {
+    SUPERVISOR.get().and_then(|s| s.lock().stop)
+}
+
+impl Supervisor {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere must not stop reaping: the state stays usable.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Starts `cmd` as a supervised child.
+    pub fn spawn(&self, cmd: &mut Command) -> std::io::Result<Child> {
+        // Holding the lock across spawn keeps the reaper from collecting the child before
+        // it is registered, and a stop signal from slipping in between.
+        let mut state = self.lock();
+        if let Some(sig) = state.stop {
+            return Err(std::io::Error::other(Stopped(sig)));
+        }
+        let child = cmd.spawn()?;
+        let pid = Pid::from_raw(child.id() as i32);
+        state.children.insert(pid, None);
+        Ok(Child { pid })
+    }
+
+    /// Waits for `child` to end, blocking the calling thread.
+    pub fn wait(&self, child: Child) -> Exit {
+        let mut state = self.lock();
+        loop {
+            if let Some(Some(status)) = state.children.get(&child.pid) {
+                let status = *status;
+                state.children.remove(&child.pid);
+                return status;
+            }
+            state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// [`Supervisor::wait`] for async code: waits on a blocking thread.
+    pub async fn wait_async(&'static self, child: Child) -> Exit {
+        tokio::task::spawn_blocking(move || self.wait(child))
+            .await
+            .unwrap_or(Exit::Code(exit::FAILURE as i32))
+    }
+
+    /// Sends `sig` to `child` if it still runs.
+    pub fn signal(&self, child: Child, sig: Signal) {
+        let state = self.lock();
+        if let Some(None) = state.children.get(&child.pid) {
+            send(child.pid, sig);
+        }
+    }
+
+    /// Runs a setup step to completion: succeeds only when the command exits 0 and no stop
+    /// was requested meanwhile.
+    pub fn run(&self, cmd: &mut Command) -> anyhow::Result<()> {
+        let program = program_name(cmd.get_program());
+        let child = self
+            .spawn(cmd)
+            .map_err(|e| anyhow::anyhow!("cannot start {program}: {e}"))?;
+        let status = self.wait(child);
+        if let Some(sig) = self.lock().stop {
+            return Err(Stopped(sig).into());
+        }
+        if status.success() {
+            Ok(())
+        } else {
+            Err(StepFailed { program, status }.into())
+        }
+    }
+
+    fn on_signal(&self, sig: i32) {
+        if sig == SIGCHLD {
+            self.reap();
+            return;
+        }
+        let Ok(signal) = Signal::try_from(sig) else {
+            return;
+        };
+        let mut state = self.lock();
+        if STOPPING.contains(&sig) && state.stop.is_none() {
+            state.stop = Some(signal);
+        }
+        let running: Vec<Pid> = state
+            .children
+            .iter()
+            .filter(|(_, st)| st.is_none())
+            .map(|(pid, _)| *pid)
+            .collect();
+        if running.is_empty() {
+            if let Some(stop) = state.stop {
+                // Nothing to hand the signal to: whatever setup was doing is crash-safe
+                // by design, so stopping here is as safe as anywhere.
+                tracing::info!(signal = %stop, "stop requested, exiting");
+                std::process::exit(exit::signaled(stop as i32).into());
+            }
+            tracing::debug!(signal = %signal, "no child to forward to");
+            return;
+        }
+        for pid in running {
+            tracing::debug!(signal = %signal, pid = pid.as_raw(), "forwarding");
+            send(pid, signal);
+        }
+    }
+
+    /// Collects every child that has ended; orphans are reaped and forgotten.
+    fn reap(&self) {
+        let mut state = self.lock();
+        loop {
+            let (pid, status) = match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::Exited(pid, code)) => (pid, Exit::Code(code)),
+                Ok(WaitStatus::Signaled(pid, sig, _)) => (pid, Exit::Signal(sig as i32)),
+                Ok(WaitStatus::StillAlive) | Err(Errno::ECHILD) => break,
+                Ok(_) | Err(Errno::EINTR) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "waitpid failed");
+                    break;
+                }
+            };
+            match state.children.get_mut(&pid) {
+                Some(slot) => *slot = Some(status),
+                None => tracing::debug!(pid = pid.as_raw(), %status, "reaped orphan"),
+            }
+        }
+        drop(state);
+        self.changed.notify_all();
+    }
+}
+
+fn send(pid: Pid, sig: Signal) {
+    match kill(pid, sig) {
+        Ok(()) | Err(Errno::ESRCH) => {}
+        Err(e) => tracing::warn!(pid = pid.as_raw(), signal = %sig, error = %e, "cannot forward"),
+    }
+}
+
+fn program_name(program: &OsStr) -> String {
+    program.to_string_lossy().into_owned()
+}
+
+/// Runs `argv` as the only child of this process and returns its exit status, while doing
+/// PID 1's duties (what `tini -- argv` does). Orphans left behind are reaped until it ends.
+pub fn run_as_init(argv: &[String]) -> anyhow::Result<u8> {
+    let (program, args) = argv
+        .split_first()
+        .ok_or_else(|| exit::UsageError("no command given".into()))?;
+    let sup = install()?;
+    let path = resolve(program)?;
+    let child = sup
+        .spawn(Command::new(path).args(args))
+        .map_err(|e| exec_error(program, e))?;
+    Ok(sup.wait(child).code())
+}
+
+/// Replaces this process with `argv` (same PID), searching `PATH` as a shell would.
+/// Returns only on failure.
+pub fn exec(argv: &[String]) -> ExecError {
+    let Some((program, args)) = argv.split_first() else {
+        return ExecError::NotFound(String::new());
+    };
+    let path = match resolve(program) {
+        Ok(p) => p,
+        Err(e) => return e,
+    };
+    tracing::info!(command = %argv.join(" "), "exec");
+    let err = Command::new(path).arg0(program).args(args).exec();
+    exec_error(program, err)
+}
+
+fn resolve(program: &str) -> Result<std::path::PathBuf, ExecError> {
+    if program.contains('/') {
+        // A path is used as given, so that execve reports why it cannot run it.
+        return Ok(program.into());
+    }
+    which::which(program).map_err(|_| ExecError::NotFound(program.to_owned()))
+}
+
+fn exec_error(program: &str, err: std::io::Error) -> ExecError {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => ExecError::NotFound(program.to_owned()),
+        _ => ExecError::CannotExecute {
+            program: program.to_owned(),
+            errno: Errno::from_raw(err.raw_os_error().unwrap_or(0)),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_the_shell() {
+        assert_eq!(Exit::Code(3).code(), 3);
+        assert_eq!(Exit::Signal(15).code(), 143);
+        assert!(Exit::Code(0).success());
+        assert!(!Exit::Signal(9).success());
+        assert_eq!(Exit::Signal(15).to_string(), "was killed by SIGTERM");
+    }
+
+    #[test]
+    fn run_reports_status_and_reaps() {
+        let sup = install().unwrap();
+        assert!(sup.run(&mut Command::new("true")).is_ok());
+        let err = sup.run(&mut Command::new("false")).unwrap_err();
+        assert_eq!(err.to_string(), "false exited with status 1");
+        // The grandchild outlives its parent; the supervisor must not mistake it for ours.
+        let child = sup
+            .spawn(Command::new("sh").args(["-c", "sleep 0.2 & exit 4"]))
+            .unwrap();
+        assert_eq!(sup.wait(child), Exit::Code(4));
+    }
+
+    #[test]
+    fn missing_program_maps_to_127() {
+        let err = run_as_init(&["/nonexistent/program".into()]).unwrap_err();
+        let code = exit::code_for(&err);
+        assert_eq!(code, exit::NOT_FOUND, "{err:#}");
+    }
+}

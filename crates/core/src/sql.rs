@@ -1,0 +1,69 @@
+//! Quoting of values and names for MariaDB statements that take no placeholders
+//! (`CREATE USER`, `GRANT`, `CREATE DATABASE`).
+//!
+//! String literals use MariaDB's backslash escapes, valid unless `NO_BACKSLASH_ESCAPES` is in
+//! `sql_mode` (it is not in MariaDB's default mode, which the bootstrap uses). See
+//! <https://mariadb.com/kb/en/string-literals/> and <https://mariadb.com/kb/en/identifier-names/>.
+
+/// `value` as a single-quoted string literal.
+pub fn literal(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        match c {
+            '\0' => out.push_str("\\0"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\x1a' => out.push_str("\\Z"),
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '"' => out.push_str("\\\""),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// `name` as a back-quoted identifier (database, table). Identifiers cannot hold NUL.
+pub fn identifier(name: &str) -> Result<String, String> {
+    if name.is_empty() || name.contains('\0') {
+        return Err("an identifier must be non-empty and without NUL".into());
+    }
+    if name.chars().count() > 64 {
+        return Err("an identifier is at most 64 characters".into());
+    }
+    Ok(format!("`{}`", name.replace('`', "``")))
+}
+
+/// `'user'@'host'` for account statements.
+pub fn account(user: &str, host: &str) -> String {
+    format!("{}@{}", literal(user), literal(host))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_escape_what_mariadb_interprets() {
+        assert_eq!(literal("plain"), "'plain'");
+        assert_eq!(literal(r#"a'b"c\d"#), r#"'a\'b\"c\\d'"#);
+        assert_eq!(literal("nul\0z\x1a"), "'nul\\0z\\Z'");
+        assert_eq!(literal("$% é 😀"), "'$% é 😀'");
+    }
+
+    #[test]
+    fn identifiers_double_backquotes() {
+        assert_eq!(identifier("my db").unwrap(), "`my db`");
+        assert_eq!(identifier("a`b").unwrap(), "`a``b`");
+        assert!(identifier("").is_err());
+        assert!(identifier("a\0").is_err());
+        assert!(identifier(&"x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn accounts() {
+        assert_eq!(account("wp", "%"), "'wp'@'%'");
+    }
+}

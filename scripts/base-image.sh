@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Makes sure the image every service is built FROM exists: debian:bookworm.
+#   1. a local debian:bookworm is used as it is;
+#   2. otherwise one short pull attempt;
+#   3. otherwise it is built from Debian's archive with debootstrap (minbase), slimmed
+#      (no apt lists, docs, man pages or locales, and a dpkg filter that keeps later
+#      installs from adding them back) and imported.
+#
+# usage: scripts/base-image.sh        env: BASE_IMAGE, DEBIAN_MIRROR, SECURITY_MIRROR, PULL_TIMEOUT
+set -euo pipefail
+
+image="${BASE_IMAGE:-debian:bookworm}"
+mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+security="${SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
+pull_timeout="${PULL_TIMEOUT:-15}"
+
+say() { printf 'base: %s\n' "$*"; }
+die() { printf 'base: error: %s\n' "$*" >&2; exit 1; }
+
+if docker image inspect "$image" >/dev/null 2>&1; then
+	say "$image present locally ($(docker image inspect -f '{{.Size}}' "$image" | numfmt --to=iec))"
+	exit 0
+fi
+if timeout "$pull_timeout" docker pull -q "$image" >/dev/null 2>&1; then
+	say "$image pulled"
+	exit 0
+fi
+say "$image not available; building it from $mirror with debootstrap"
+
+[ "$(id -u)" -eq 0 ] || die "debootstrap needs root: run 'sudo make base'"
+command -v debootstrap >/dev/null || die "debootstrap is missing: run scripts/provision.sh"
+
+rootfs="$(mktemp -d /tmp/inception-rootfs.XXXXXX)"
+trap 'rm -rf "$rootfs"' EXIT
+
+debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$rootfs.log" 2>&1 ||
+	{ tail -n 20 "$rootfs.log" >&2; die "debootstrap failed (full log: $rootfs.log)"; }
+rm -f "$rootfs.log"
+
+# The three suites a maintained bookworm needs.
+cat >"$rootfs/etc/apt/sources.list" <<SOURCES
+deb $mirror bookworm main
+deb $mirror bookworm-updates main
+deb $security bookworm-security main
+SOURCES
+
+# Keep documentation and translations out of every later layer too.
+cat >"$rootfs/etc/dpkg/dpkg.cfg.d/01-slim" <<'DPKG'
+path-exclude=/usr/share/doc/*
+path-include=/usr/share/doc/*/copyright
+path-exclude=/usr/share/man/*
+path-exclude=/usr/share/info/*
+path-exclude=/usr/share/locale/*
+path-include=/usr/share/locale/locale.alias
+path-exclude=/usr/share/lintian/*
+DPKG
+# Never recommend, never keep downloaded packages.
+cat >"$rootfs/etc/apt/apt.conf.d/01-slim" <<'APT'
+APT::Install-Recommends "false";
+APT::Install-Suggests "false";
+Binary::apt::APT::Keep-Downloaded-Packages "false";
+APT
+
+# What debootstrap leaves behind that an image does not need.
+find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
+rm -rf "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/lintian/*
+find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} +
+rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/* "$rootfs"/var/cache/debconf/*-old \
+	"$rootfs"/var/log/* "$rootfs"/tmp/* "$rootfs"/var/tmp/*
+# A container gets its own hostname and resolver from the engine.
+: >"$rootfs/etc/hostname"
+rm -f "$rootfs/etc/resolv.conf"
+
+tar --numeric-owner -C "$rootfs" -c . |
+	docker import --change 'CMD ["bash"]' --change 'ENV LANG=C.UTF-8' - "$image" >/dev/null
+say "$image built ($(docker image inspect -f '{{.Size}}' "$image" | numfmt --to=iec))"

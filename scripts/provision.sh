@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Installs and starts what the stack needs on a Debian 12 host, and only what is missing:
+# the Docker engine and compose (Debian's packages), debootstrap for the base image, and the
+# client tools the tests use. Starts the engine when none answers and leaves a running one alone.
+# Optionally adds a hosts entry and creates data directories.
+#
+# usage: scripts/provision.sh [--domain NAME] [--data-dir DIR]
+# Idempotent: a second run changes nothing and says so.
+set -euo pipefail
+
+domain=""
+data_dir=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+		--domain) domain="$2"; shift 2 ;;
+		--data-dir) data_dir="$2"; shift 2 ;;
+		*) echo "provision: unknown argument: $1" >&2; exit 2 ;;
+	esac
+done
+
+say() { printf 'provision: %s\n' "$*"; }
+die() { printf 'provision: error: %s\n' "$*" >&2; exit 1; }
+
+# Everything below needs root; re-run through sudo when we are not.
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || die "run as root or install sudo"
+	exec sudo -- "$0" ${domain:+--domain "$domain"} ${data_dir:+--data-dir "$data_dir"}
+fi
+
+# Packages: name of a command or file that proves it is there, then the Debian package.
+need=()
+check() { command -v "$1" >/dev/null 2>&1 || [ -e "$1" ] || need+=("$2"); }
+check dockerd docker.io
+check docker docker.io
+check debootstrap debootstrap
+check curl curl
+check openssl openssl
+# compose: v2 plugin or v1 binary, either will do
+if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then
+	need+=(docker-compose)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+	mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
+	say "installing ${need[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+	say "packages: all present"
+fi
+
+# Engine: leave a running one alone; otherwise start it and wait (bounded).
+if docker info >/dev/null 2>&1; then
+	say "docker engine: already running"
+else
+	say "docker engine: not answering, starting it"
+	if [ -d /run/systemd/system ] && systemctl start docker 2>/dev/null; then
+		:
+	else
+		# No systemd (containers, CI sandboxes): run the daemon detached, logging to a file.
+		mkdir -p /var/log
+		setsid dockerd >/var/log/dockerd.log 2>&1 < /dev/null &
+	fi
+	for _ in $(seq 1 60); do
+		docker info >/dev/null 2>&1 && break
+		sleep 1
+	done
+	docker info >/dev/null 2>&1 ||
+		die "docker engine did not answer within 60 s; see /var/log/dockerd.log or 'journalctl -u docker'"
+	say "docker engine: running"
+fi
+
+# Hosts entry: the domain resolves to this machine.
+if [ -n "$domain" ]; then
+	if grep -qE "^[^#]*[[:space:]]${domain//./\\.}([[:space:]]|\$)" /etc/hosts; then
+		say "hosts: $domain already present"
+	else
+		printf '127.0.0.1\t%s\n' "$domain" >>/etc/hosts
+		say "hosts: added 127.0.0.1 $domain"
+	fi
+fi
+
+# Data directories for the named volumes.
+if [ -n "$data_dir" ]; then
+	for d in "$data_dir/mariadb" "$data_dir/wordpress"; do
+		if [ -d "$d" ]; then
+			say "data: $d exists"
+		else
+			mkdir -p "$d"
+			say "data: created $d"
+		fi
+	done
+fi
