@@ -177,8 +177,8 @@ impl<S: Source> Config<S> {
                         path,
                         source,
                     })?;
-                let text = String::from_utf8(bytes)
-                    .map_err(|_| ConfigError::NotUtf8 { var: file_var })?;
+                let text =
+                    String::from_utf8(bytes).map_err(|_| ConfigError::NotUtf8 { var: file_var })?;
                 // A secret file usually ends with a newline that is not part of the secret.
                 Ok(Some(text.trim_end_matches(['\n', '\r']).to_owned()))
             }
@@ -203,10 +203,7 @@ mod tests {
     #[test]
     fn first_spelling_set_wins() {
         let c = cfg(&[("MYSQL_USER", "old"), ("MARIADB_USER", "new")]);
-        assert_eq!(
-            c.required(&["MARIADB_USER", "MYSQL_USER"]).unwrap(),
-            "new"
-        );
+        assert_eq!(c.required(&["MARIADB_USER", "MYSQL_USER"]).unwrap(), "new");
         let c = cfg(&[("MYSQL_USER", "old")]);
         assert_eq!(c.required(&["MARIADB_USER", "MYSQL_USER"]).unwrap(), "old");
     }
@@ -218,7 +215,9 @@ mod tests {
             err.to_string(),
             "DB_PASSWORD is required (set it or DB_PASSWORD_FILE)"
         );
-        let err = cfg(&[("DB_PASSWORD", "")]).required(&["DB_PASSWORD"]).unwrap_err();
+        let err = cfg(&[("DB_PASSWORD", "")])
+            .required(&["DB_PASSWORD"])
+            .unwrap_err();
         assert_eq!(err.to_string(), "DB_PASSWORD is empty");
     }
 
@@ -247,7 +246,10 @@ mod tests {
             .required(&["P"])
             .unwrap_err();
         let msg = err.to_string();
-        assert!(msg.starts_with("cannot read P_FILE (/nonexistent/secret): "), "{msg}");
+        assert!(
+            msg.starts_with("cannot read P_FILE (/nonexistent/secret): "),
+            "{msg}"
+        );
     }
 
     #[test]

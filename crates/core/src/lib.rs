@@ -15,3 +15,4 @@ pub mod random;
 pub mod retry;
 pub mod sql;
 pub mod template;
+pub mod user;

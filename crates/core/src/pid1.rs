@@ -210,6 +210,11 @@ impl Supervisor {
         }
     }
 
+    /// How `child` ended, if it has, without waiting (the status stays for [`Supervisor::wait`]).
+    pub fn status(&self, child: Child) -> Option<Exit> {
+        self.lock().children.get(&child.pid).copied().flatten()
+    }
+
     /// [`Supervisor::wait`] for async code: waits on a blocking thread.
     pub async fn wait_async(&'static self, child: Child) -> Exit {
         tokio::task::spawn_blocking(move || self.wait(child))
@@ -329,6 +334,11 @@ pub fn run_as_init(argv: &[String]) -> anyhow::Result<u8> {
 /// Replaces this process with `argv` (same PID), searching `PATH` as a shell would.
 /// Returns only on failure.
 pub fn exec(argv: &[String]) -> ExecError {
+    exec_as(argv, None)
+}
+
+/// [`exec`], first dropping privileges to `user` when given (see [`crate::user`]).
+pub fn exec_as(argv: &[String], user: Option<&crate::user::Account>) -> ExecError {
     let Some((program, args)) = argv.split_first() else {
         return ExecError::NotFound(String::new());
     };
@@ -336,8 +346,13 @@ pub fn exec(argv: &[String]) -> ExecError {
         Ok(p) => p,
         Err(e) => return e,
     };
-    tracing::info!(command = %argv.join(" "), "exec");
-    let err = Command::new(path).arg0(program).args(args).exec();
+    tracing::info!(command = %argv.join(" "), user = user.map(|u| u.name.as_str()), "exec");
+    let mut cmd = Command::new(path);
+    cmd.arg0(program).args(args);
+    if let Some(user) = user {
+        user.apply(&mut cmd);
+    }
+    let err = cmd.exec();
     exec_error(program, err)
 }
 

@@ -43,6 +43,9 @@ mod tests {
             "no value for placeholder NOPE"
         );
         assert!(render("{{DOMAIN", &values).is_err());
-        assert_eq!(render("no placeholders", &values).unwrap(), "no placeholders");
+        assert_eq!(
+            render("no placeholders", &values).unwrap(),
+            "no placeholders"
+        );
     }
 }

@@ -70,7 +70,12 @@ pub async fn request(
 }
 
 /// GETs `path` with the parameters php-fpm needs; `script` is the file to run.
-pub async fn get(addr: &str, script: &str, path: &str, timeout: Duration) -> anyhow::Result<Response> {
+pub async fn get(
+    addr: &str,
+    script: &str,
+    path: &str,
+    timeout: Duration,
+) -> anyhow::Result<Response> {
     let (uri_path, query) = path.split_once('?').unwrap_or((path, ""));
     let params = [
         ("GATEWAY_INTERFACE", "CGI/1.1"),
@@ -224,7 +229,11 @@ mod tests {
     #[test]
     fn decodes_a_response_with_status_and_stderr() {
         let mut raw = Vec::new();
-        record(&mut raw, STDOUT, b"Status: 302 Found\r\nLocation: /x\r\n\r\nbo");
+        record(
+            &mut raw,
+            STDOUT,
+            b"Status: 302 Found\r\nLocation: /x\r\n\r\nbo",
+        );
         record(&mut raw, STDERR, b"warn");
         record(&mut raw, STDOUT, b"dy");
         record(&mut raw, END_REQUEST, &[0; 8]);

@@ -1,0 +1,162 @@
+//! First-start settings, read from the official image's variables: `MARIADB_*` first, then
+//! the older `MYSQL_*` spellings, each also as `*_FILE` (Docker secrets).
+
+use inception_core::config::{Config, ConfigError, Source};
+
+/// How the root account gets its password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootPassword {
+    /// The given password.
+    Given(String),
+    /// No password (`MARIADB_ALLOW_EMPTY_ROOT_PASSWORD`).
+    Empty,
+    /// A random one, written to a file in the data directory (`MARIADB_RANDOM_ROOT_PASSWORD`).
+    Random,
+}
+
+/// The account to create for the application.
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    /// Account name.
+    pub name: String,
+    /// Its password.
+    pub password: String,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Everything the first start needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Root's password.
+    pub root: RootPassword,
+    /// Host part of the root account besides `localhost` (`%` for anywhere), if any.
+    pub root_host: Option<String>,
+    /// Database to create.
+    pub database: Option<String>,
+    /// Account to create, with all privileges on `database`.
+    pub user: Option<User>,
+    /// Do not load time zone tables.
+    pub skip_tzinfo: bool,
+}
+
+fn names(suffix: &str) -> [String; 2] {
+    [format!("MARIADB_{suffix}"), format!("MYSQL_{suffix}")]
+}
+
+/// Reads one setting under both spellings.
+fn get<S: Source>(cfg: &Config<S>, suffix: &str) -> Result<Option<String>, ConfigError> {
+    let n = names(suffix);
+    cfg.optional(&[&n[0], &n[1]])
+}
+
+impl Settings {
+    /// Reads and validates the settings.
+    pub fn read<S: Source>(cfg: &Config<S>) -> Result<Settings, ConfigError> {
+        let flag = |suffix: &str| {
+            let n = names(suffix);
+            cfg.flag(&[&n[0], &n[1]])
+        };
+        let root = match get(cfg, "ROOT_PASSWORD")? {
+            Some(p) => RootPassword::Given(p),
+            None if flag("ALLOW_EMPTY_ROOT_PASSWORD")? => RootPassword::Empty,
+            None if flag("RANDOM_ROOT_PASSWORD")? => RootPassword::Random,
+            None => {
+                return Err(ConfigError::Missing {
+                    var: "MARIADB_ROOT_PASSWORD".into(),
+                });
+            }
+        };
+        let root_host = get(cfg, "ROOT_HOST")?.filter(|h| h != "localhost");
+        let database = get(cfg, "DATABASE")?;
+        if let Some(db) = &database {
+            inception_core::sql::identifier(db)
+                .map_err(|reason| ConfigError::invalid("MARIADB_DATABASE", reason))?;
+        }
+        let user = match get(cfg, "USER")? {
+            None => None,
+            Some(name) if name == "root" => {
+                return Err(ConfigError::invalid(
+                    "MARIADB_USER",
+                    "root is created from MARIADB_ROOT_PASSWORD; choose another user",
+                ));
+            }
+            Some(name) => {
+                let password = get(cfg, "PASSWORD")?.ok_or_else(|| ConfigError::Missing {
+                    var: "MARIADB_PASSWORD".into(),
+                })?;
+                Some(User { name, password })
+            }
+        };
+        Ok(Settings {
+            root,
+            root_host,
+            database,
+            user,
+            skip_tzinfo: flag("INITDB_SKIP_TZINFO")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn read(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::read(&Config::new(map))
+    }
+
+    #[test]
+    fn both_spellings_are_accepted() {
+        let s = read(&[
+            ("MYSQL_ROOT_PASSWORD", "r"),
+            ("MYSQL_DATABASE", "wp"),
+            ("MARIADB_USER", "u"),
+            ("MYSQL_PASSWORD", "p"),
+        ])
+        .unwrap();
+        assert_eq!(s.root, RootPassword::Given("r".into()));
+        assert_eq!(s.database.as_deref(), Some("wp"));
+        assert_eq!(s.user.unwrap().password, "p");
+        assert_eq!(s.root_host, None);
+    }
+
+    #[test]
+    fn root_password_is_required_unless_empty_or_random_is_allowed() {
+        let err = read(&[]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("MARIADB_ROOT_PASSWORD is required")
+        );
+        assert_eq!(
+            read(&[("MARIADB_ALLOW_EMPTY_ROOT_PASSWORD", "1")])
+                .unwrap()
+                .root,
+            RootPassword::Empty
+        );
+        assert_eq!(
+            read(&[("MYSQL_RANDOM_ROOT_PASSWORD", "yes")]).unwrap().root,
+            RootPassword::Random
+        );
+    }
+
+    #[test]
+    fn a_user_needs_a_password_and_cannot_be_root() {
+        let err = read(&[("MARIADB_ROOT_PASSWORD", "r"), ("MARIADB_USER", "u")]).unwrap_err();
+        assert!(err.to_string().starts_with("MARIADB_PASSWORD is required"));
+        let err = read(&[("MARIADB_ROOT_PASSWORD", "r"), ("MARIADB_USER", "root")]).unwrap_err();
+        assert!(err.to_string().starts_with("MARIADB_USER is invalid"));
+    }
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Creates what the stack reads at start and must never lose: .env from .env.example (empty
+# LOGIN, DOMAIN_NAME and DATA_DIR filled in) and one random secret per missing file in
+# secrets/ (mode 600). Existing files are never overwritten.
+#
+# usage: scripts/configure.sh [ENV_FILE [SECRETS_DIR]]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+env_file="${1:-.env}"
+secrets_dir="${2:-secrets}"
+say() { printf 'configure: %s\n' "$*"; }
+
+if [ -f "$env_file" ]; then
+	say "$env_file exists, kept"
+else
+	login="${LOGIN:-${SUDO_USER:-$(id -un)}}"
+	sed -e "s|^LOGIN=\$|LOGIN=$login|" \
+		-e "s|^DOMAIN_NAME=\$|DOMAIN_NAME=$login.42.fr|" \
+		-e "s|^DATA_DIR=\$|DATA_DIR=/home/$login/data|" \
+		.env.example >"$env_file"
+	say "created $env_file for $login (edit it to change the domain, port or users)"
+fi
+
+# The secrets the stack uses; bonus services add theirs here.
+secrets=(db_root_password db_password wp_admin_password wp_user_password)
+mkdir -p "$secrets_dir"
+chmod 700 "$secrets_dir"
+umask 077
+created=()
+for name in "${secrets[@]}"; do
+	file="$secrets_dir/$name.txt"
+	[ -s "$file" ] && continue
+	# 32 characters from the kernel's CSPRNG, alphanumeric: about 190 bits.
+	LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 32 >"$file"
+	chmod 600 "$file"
+	created+=("$name")
+done
+if [ ${#created[@]} -gt 0 ]; then
+	say "generated ${created[*]} in $secrets_dir/"
+else
+	say "secrets in $secrets_dir/ exist, kept"
+fi
