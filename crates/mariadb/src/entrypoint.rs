@@ -23,8 +23,10 @@ const INITDB_DIR: &str = "/docker-entrypoint-initdb.d";
 /// Where a generated root password is left for the administrator (mode 600).
 const RANDOM_ROOT_PASSWORD_FILE: &str = ".root-password";
 
-/// Prepares the data directory if needed, then becomes `mariadbd` with `extra` arguments.
-pub fn run(extra: Vec<String>) -> anyhow::Result<u8> {
+/// Prepares the data directory if needed, then becomes the server command `argv`
+/// (`mariadbd` and its options).
+pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
+    let extra = &argv[1..];
     let sup = pid1::install().context("cannot install signal handling")?;
     let datadir = PathBuf::from(DATADIR);
     let mysql = Account::lookup("mysql")?;
@@ -51,7 +53,7 @@ pub fn run(extra: Vec<String>) -> anyhow::Result<u8> {
             tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?
-                .block_on(first_start(sup, &datadir, &mysql, &settings, &extra))?;
+                .block_on(first_start(sup, &datadir, &mysql, &settings, extra))?;
             datadir::unmark(&datadir)?;
             tracing::info!(
                 elapsed_ms = started.elapsed().as_millis() as u64,
@@ -60,8 +62,6 @@ pub fn run(extra: Vec<String>) -> anyhow::Result<u8> {
         }
     }
 
-    let mut argv = vec!["mariadbd".to_owned()];
-    argv.extend(extra);
     Err(pid1::exec_as(&argv, Some(&mysql)).into())
 }
 

@@ -1,0 +1,58 @@
+//! The command line every service binary shares, shaped like the official images':
+//!
+//! - `health`: check the running service by its own protocol, print one line, exit 0 or 1;
+//! - no argument, the service's own program, or arguments starting with `-`: prepare the
+//!   service, then exec it with those arguments;
+//! - anything else: exec that command instead (`docker run IMAGE echo hi`).
+
+/// What the arguments ask for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Check the service.
+    Health,
+    /// Prepare, then exec the service: the full command line to exec.
+    Serve(Vec<String>),
+    /// Exec another command without preparing anything.
+    Other(Vec<String>),
+}
+
+impl Action {
+    /// Decides from `args` (without the binary's name). `is_service` recognises the
+    /// service's own program; `default` is the service command line (the image's CMD).
+    pub fn parse(args: Vec<String>, is_service: impl Fn(&str) -> bool, default: &[&str]) -> Action {
+        let default: Vec<String> = default.iter().map(|s| s.to_string()).collect();
+        match args.first().map(String::as_str) {
+            Some("health") => Action::Health,
+            None => Action::Serve(default),
+            Some(a) if a.starts_with('-') => {
+                let mut argv = default;
+                argv.extend(args);
+                Action::Serve(argv)
+            }
+            Some(a) if is_service(a) => Action::Serve(args),
+            Some(_) => Action::Other(args),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn parse(args: &[&str]) -> Action {
+        Action::parse(v(args), |a| a == "mariadbd" || a == "mysqld", &["mariadbd"])
+    }
+
+    #[test]
+    fn arguments_follow_the_official_images() {
+        assert_eq!(parse(&[]), Action::Serve(v(&["mariadbd"])));
+        assert_eq!(parse(&["mariadbd", "--port=3307"]), Action::Serve(v(&["mariadbd", "--port=3307"])));
+        assert_eq!(parse(&["--skip-log-bin"]), Action::Serve(v(&["mariadbd", "--skip-log-bin"])));
+        assert_eq!(parse(&["echo", "hi"]), Action::Other(v(&["echo", "hi"])));
+        assert_eq!(parse(&["health"]), Action::Health);
+    }
+}

@@ -1,0 +1,46 @@
+//! Start-up of the wordpress container: settings, files, `wp-config.php`, the database,
+//! the site's install, then exec php-fpm. Each step is idempotent and crash-safe.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Context;
+use inception_core::config::Config;
+use inception_core::pid1;
+use inception_core::probe::mysql::Target;
+use inception_core::retry::Backoff;
+use inception_core::user::Account;
+
+use crate::files::{self, SOURCE, WEBROOT};
+use crate::settings::Settings;
+use crate::{install, wpconfig};
+
+/// Prepares WordPress, then becomes `argv` (php-fpm).
+pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
+    let sup = pid1::install().context("cannot install signal handling")?;
+    // Settings first: bad input stops us before anything is touched.
+    let settings = Settings::read(&Config::from_env())?;
+    let www = Account::lookup("www-data")?;
+    let webroot = Path::new(WEBROOT);
+    let started = Instant::now();
+
+    files::ensure(sup, Path::new(SOURCE), webroot)?;
+    wpconfig::write(webroot, &settings, &www)?;
+
+    let db = &settings.db;
+    let target = Target {
+        address: if db.host.contains(':') { db.host.clone() } else { format!("{}:3306", db.host) },
+        user: db.user.clone(),
+        password: db.password.clone(),
+        database: Some(db.name.clone()),
+    };
+    tracing::info!(host = %target.address, timeout_s = db.wait.as_secs(), "waiting for the database");
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(target.wait_ready(Backoff::with_timeout(db.wait)))?;
+
+    install::run(sup, webroot, &settings, &www)?;
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, url = %settings.home_url(), "WordPress ready");
+    Err(pid1::exec(&argv).into())
+}

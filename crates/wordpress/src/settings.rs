@@ -1,0 +1,243 @@
+//! Settings of the wordpress container, from the environment and Docker secrets.
+//!
+//! The database ones accept the official WordPress image's names first
+//! (`WORDPRESS_DB_HOST`, `WORDPRESS_DB_USER`, `WORDPRESS_DB_PASSWORD`, `WORDPRESS_DB_NAME`,
+//! `WORDPRESS_TABLE_PREFIX`, each also `_FILE`), then the stack's `MYSQL_*` names.
+
+use std::time::Duration;
+
+use inception_core::config::{Config, ConfigError, Source};
+
+/// Roles the second user may have: anything but administrator.
+pub const ROLES: &[&str] = &["subscriber", "contributor", "author", "editor"];
+
+/// Database connection.
+#[derive(Clone)]
+pub struct Database {
+    /// `host` or `host:port`.
+    pub host: String,
+    /// Database name.
+    pub name: String,
+    /// Account.
+    pub user: String,
+    /// Its password.
+    pub password: String,
+    /// Prefix of WordPress's tables.
+    pub table_prefix: String,
+    /// How long to wait for the database at start.
+    pub wait: Duration,
+}
+
+/// A WordPress account to create.
+#[derive(Clone)]
+pub struct Account {
+    /// Login name.
+    pub login: String,
+    /// E-mail address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Everything the start-up needs.
+#[derive(Clone)]
+pub struct Settings {
+    /// The database.
+    pub db: Database,
+    /// The site's domain name.
+    pub domain: String,
+    /// The HTTPS port the site is published on.
+    pub https_port: u16,
+    /// Site title.
+    pub title: String,
+    /// The administrator.
+    pub admin: Account,
+    /// The second user.
+    pub user: Account,
+    /// The second user's role.
+    pub role: String,
+}
+
+impl Settings {
+    /// The site's public address: `https://domain`, with the port unless it is 443.
+    pub fn home_url(&self) -> String {
+        if self.https_port == 443 {
+            format!("https://{}", self.domain)
+        } else {
+            format!("https://{}:{}", self.domain, self.https_port)
+        }
+    }
+
+    /// Reads and validates everything, before anything is touched.
+    pub fn read<S: Source>(cfg: &Config<S>) -> Result<Settings, ConfigError> {
+        let host = cfg.or(&["WORDPRESS_DB_HOST"], "mariadb")?;
+        let table_prefix = cfg.or(&["WORDPRESS_TABLE_PREFIX"], "wp_")?;
+        if !table_prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(ConfigError::invalid(
+                "WORDPRESS_TABLE_PREFIX",
+                "only letters, digits and _ are allowed",
+            ));
+        }
+        let db = Database {
+            host,
+            name: cfg.required(&["WORDPRESS_DB_NAME", "MYSQL_DATABASE"])?,
+            user: cfg.required(&["WORDPRESS_DB_USER", "MYSQL_USER"])?,
+            password: cfg.required(&["WORDPRESS_DB_PASSWORD", "MYSQL_PASSWORD"])?,
+            table_prefix,
+            wait: Duration::from_secs(cfg.parse_or(&["WORDPRESS_DB_WAIT_TIMEOUT"], 60)?),
+        };
+
+        let domain = cfg.required(&["DOMAIN_NAME"])?.to_ascii_lowercase();
+        if let Err(reason) = check_domain(&domain) {
+            return Err(ConfigError::invalid("DOMAIN_NAME", reason));
+        }
+        let https_port: u16 = cfg.parse_or(&["HTTPS_PORT"], 443)?;
+        if https_port == 0 {
+            return Err(ConfigError::invalid("HTTPS_PORT", "must be between 1 and 65535"));
+        }
+
+        let admin = account(cfg, "WP_ADMIN_USER", "WP_ADMIN_EMAIL", "WP_ADMIN_PASSWORD")?;
+        if admin.login.to_lowercase().contains("admin") {
+            return Err(ConfigError::invalid(
+                "WP_ADMIN_USER",
+                "the administrator's login must not contain \"admin\" (in any case)",
+            ));
+        }
+        let user = account(cfg, "WP_USER", "WP_USER_EMAIL", "WP_USER_PASSWORD")?;
+        if user.login.eq_ignore_ascii_case(&admin.login) {
+            return Err(ConfigError::invalid("WP_USER", "must differ from WP_ADMIN_USER"));
+        }
+        if user.email.eq_ignore_ascii_case(&admin.email) {
+            return Err(ConfigError::invalid("WP_USER_EMAIL", "must differ from WP_ADMIN_EMAIL"));
+        }
+        let role = cfg.or(&["WP_USER_ROLE"], "author")?;
+        if !ROLES.contains(&role.as_str()) {
+            return Err(ConfigError::invalid(
+                "WP_USER_ROLE",
+                format!("must be one of {}", ROLES.join(", ")),
+            ));
+        }
+        Ok(Settings {
+            db,
+            domain,
+            https_port,
+            title: cfg.or(&["WP_TITLE"], "Inception")?,
+            admin,
+            user,
+            role,
+        })
+    }
+}
+
+fn account<S: Source>(
+    cfg: &Config<S>,
+    login: &str,
+    email: &str,
+    password: &str,
+) -> Result<Account, ConfigError> {
+    let account = Account {
+        login: cfg.required(&[login])?,
+        email: cfg.required(&[email])?,
+        password: cfg.required(&[password])?,
+    };
+    if account.login.len() > 60 || account.login.chars().any(|c| c.is_control()) {
+        return Err(ConfigError::invalid(login, "at most 60 characters, no control characters"));
+    }
+    if !account.email.contains('@') {
+        return Err(ConfigError::invalid(email, "not an e-mail address"));
+    }
+    Ok(account)
+}
+
+/// A DNS name: dot-separated labels of letters, digits and inner hyphens.
+pub fn check_domain(domain: &str) -> Result<(), String> {
+    if domain.is_empty() || domain.len() > 253 {
+        return Err("must be 1 to 253 characters".into());
+    }
+    for label in domain.split('.') {
+        let ok = !label.is_empty()
+            && label.len() <= 63
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !label.starts_with('-')
+            && !label.ends_with('-');
+        if !ok {
+            return Err(format!("{label:?} is not a valid DNS label"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env(extra: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let mut map: HashMap<String, String> = [
+            ("MYSQL_DATABASE", "wordpress"),
+            ("MYSQL_USER", "wp"),
+            ("MYSQL_PASSWORD", "pw"),
+            ("DOMAIN_NAME", "login.42.fr"),
+            ("WP_ADMIN_USER", "webmaster"),
+            ("WP_ADMIN_EMAIL", "w@example.com"),
+            ("WP_ADMIN_PASSWORD", "a"),
+            ("WP_USER", "writer"),
+            ("WP_USER_EMAIL", "u@example.com"),
+            ("WP_USER_PASSWORD", "u"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for (k, v) in extra {
+            map.insert(k.to_string(), v.to_string());
+        }
+        Settings::read(&Config::new(map))
+    }
+
+    fn err(extra: &[(&str, &str)]) -> String {
+        env(extra).err().expect("should be refused").to_string()
+    }
+
+    #[test]
+    fn defaults_and_official_names() {
+        let s = env(&[("WORDPRESS_DB_NAME", "other")]).unwrap();
+        assert_eq!(s.db.name, "other");
+        assert_eq!(s.db.host, "mariadb");
+        assert_eq!(s.role, "author");
+        assert_eq!(s.home_url(), "https://login.42.fr");
+    }
+
+    #[test]
+    fn the_port_appears_in_the_url_unless_it_is_443() {
+        let s = env(&[("HTTPS_PORT", "8443")]).unwrap();
+        assert_eq!(s.home_url(), "https://login.42.fr:8443");
+        assert!(err(&[("HTTPS_PORT", "0")]).starts_with("HTTPS_PORT is invalid"));
+        assert!(err(&[("HTTPS_PORT", "70000")]).starts_with("HTTPS_PORT is invalid"));
+    }
+
+    #[test]
+    fn admin_login_must_not_contain_admin_in_any_case() {
+        for login in ["admin", "SiteAdmin", "ADMINISTRATOR", "xAdMiNx"] {
+            let e = err(&[("WP_ADMIN_USER", login)]);
+            assert!(e.starts_with("WP_ADMIN_USER is invalid"), "{login}: {e}");
+        }
+    }
+
+    #[test]
+    fn bad_domain_role_and_prefix_are_refused() {
+        assert!(err(&[("DOMAIN_NAME", "bad domain")]).starts_with("DOMAIN_NAME is invalid"));
+        assert!(err(&[("DOMAIN_NAME", "-x.42.fr")]).starts_with("DOMAIN_NAME is invalid"));
+        assert!(err(&[("WP_USER_ROLE", "administrator")]).starts_with("WP_USER_ROLE is invalid"));
+        assert!(err(&[("WORDPRESS_TABLE_PREFIX", "wp-")]).starts_with("WORDPRESS_TABLE_PREFIX"));
+    }
+
+    #[test]
+    fn missing_password_names_the_variable() {
+        let mut map: HashMap<String, String> = HashMap::new();
+        map.insert("MYSQL_DATABASE".into(), "x".into());
+        map.insert("MYSQL_USER".into(), "x".into());
+        let e = Settings::read(&Config::new(map)).err().unwrap().to_string();
+        assert_eq!(e, "WORDPRESS_DB_PASSWORD is required (set it or WORDPRESS_DB_PASSWORD_FILE)");
+    }
+}

@@ -1,0 +1,130 @@
+//! `wp-config.php` and `wp-salts.php` in the volume.
+//!
+//! `wp-config.php` is ours: rendered at every start from the template in the image and the
+//! container's settings, so that a changed `.env` or secret takes effect on restart. Users
+//! put their own settings in `wp-config-local.php`, which it loads. `wp-salts.php` is
+//! generated once from the CSPRNG and kept, so that sessions survive restarts.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::Context;
+use inception_core::user::Account;
+use inception_core::{fs, random, template};
+
+use crate::settings::Settings;
+
+/// The template, as installed in the image.
+pub const TEMPLATE: &str = "/etc/inception/wp-config.php.tmpl";
+
+/// The eight keys and salts WordPress signs cookies and nonces with.
+const SALT_NAMES: [&str; 8] = [
+    "AUTH_KEY",
+    "SECURE_AUTH_KEY",
+    "LOGGED_IN_KEY",
+    "NONCE_KEY",
+    "AUTH_SALT",
+    "SECURE_AUTH_SALT",
+    "LOGGED_IN_SALT",
+    "NONCE_SALT",
+];
+
+/// `value` as a single-quoted PHP string literal.
+pub fn php_string(value: &str) -> String {
+    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// Renders `wp-config.php` from `tmpl`.
+pub fn render(tmpl: &str, settings: &Settings) -> anyhow::Result<String> {
+    let db = &settings.db;
+    let values = HashMap::from([
+        ("DB_NAME", php_string(&db.name)),
+        ("DB_USER", php_string(&db.user)),
+        ("DB_PASSWORD", php_string(&db.password)),
+        ("DB_HOST", php_string(&db.host)),
+        ("TABLE_PREFIX", php_string(&db.table_prefix)),
+        ("HOME_URL", php_string(&settings.home_url())),
+    ]);
+    template::render(tmpl, &values).map_err(|e| anyhow::anyhow!("{TEMPLATE}: {e}"))
+}
+
+/// A new `wp-salts.php` with fresh random values.
+pub fn salts() -> std::io::Result<String> {
+    // Printable ASCII without the quote and backslash, as WordPress's own generator.
+    let alphabet: Vec<u8> = (0x21u8..0x7f).filter(|c| !b"'\\".contains(c)).collect();
+    let mut out = String::from(
+        "<?php\n// Generated once by inception-wordpress from the kernel's CSPRNG and kept across\n\
+         // restarts. Delete this file and restart the container to log every user out.\n",
+    );
+    for name in SALT_NAMES {
+        let value = random::string_from(&alphabet, 64)?;
+        out.push_str(&format!("define('{name}', '{value}');\n"));
+    }
+    Ok(out)
+}
+
+/// Writes the salts (once) and `wp-config.php` (when it changed), readable by `www`.
+pub fn write(webroot: &Path, settings: &Settings, www: &Account) -> anyhow::Result<()> {
+    let salts_path = webroot.join("wp-salts.php");
+    if !salts_path.exists() {
+        fs::write_atomic(&salts_path, salts()?.as_bytes(), 0o640)?;
+        fs::chown(&salts_path, 0, www.gid)?;
+        tracing::info!(path = %salts_path.display(), "generated keys and salts");
+    }
+    let tmpl = std::fs::read_to_string(TEMPLATE).with_context(|| format!("cannot read {TEMPLATE}"))?;
+    let config = render(&tmpl, settings)?;
+    let path = webroot.join("wp-config.php");
+    // Root owns it and the web server's group only reads it: WordPress cannot rewrite it.
+    if fs::write_if_changed(&path, config.as_bytes(), 0o640)? {
+        tracing::info!(path = %path.display(), home = %settings.home_url(), "wrote wp-config.php");
+    }
+    fs::chown(&path, 0, www.gid)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TMPL: &str = include_str!("../../../srcs/requirements/wordpress/conf/wp-config.php.tmpl");
+
+    #[test]
+    fn php_strings_escape_quotes_and_backslashes() {
+        assert_eq!(php_string(r"it's a \ test"), r"'it\'s a \\ test'");
+        assert_eq!(php_string("$x é"), "'$x é'");
+    }
+
+    #[test]
+    fn the_template_renders_every_setting() {
+        let cfg = inception_core::config::Config::new(std::collections::HashMap::from(
+            [
+                ("MYSQL_DATABASE", "wp"),
+                ("MYSQL_USER", "u"),
+                ("MYSQL_PASSWORD", "p'w\\"),
+                ("DOMAIN_NAME", "me.42.fr"),
+                ("HTTPS_PORT", "8443"),
+                ("WP_ADMIN_USER", "boss"),
+                ("WP_ADMIN_EMAIL", "b@x.fr"),
+                ("WP_ADMIN_PASSWORD", "x"),
+                ("WP_USER", "w"),
+                ("WP_USER_EMAIL", "w@x.fr"),
+                ("WP_USER_PASSWORD", "y"),
+            ]
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+        ));
+        let settings = Settings::read(&cfg).unwrap();
+        let out = render(TMPL, &settings).unwrap();
+        assert!(out.contains(r"define('DB_PASSWORD', 'p\'w\\');"), "{out}");
+        assert!(out.contains("define('WP_HOME', 'https://me.42.fr:8443');"));
+        assert!(out.contains("define('DISALLOW_FILE_EDIT', true);"));
+        assert!(!out.contains("{{"));
+    }
+
+    #[test]
+    fn salts_are_eight_distinct_quoted_values() {
+        let s = salts().unwrap();
+        assert_eq!(s.matches("define(").count(), 8);
+        assert!(!s.contains('\\'));
+        assert_ne!(s, salts().unwrap());
+    }
+}
