@@ -31,8 +31,12 @@ created=()
 for name in "${secrets[@]}"; do
 	file="$secrets_dir/$name.txt"
 	[ -s "$file" ] && continue
-	# 32 characters from the kernel's CSPRNG, alphanumeric: about 190 bits.
-	LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 32 >"$file"
+	# 32 alphanumeric characters from the kernel's CSPRNG: about 190 bits.
+	value=""
+	while [ ${#value} -lt 32 ]; do
+		value+=$(head -c 256 /dev/urandom | LC_ALL=C tr -dc 'A-Za-z0-9')
+	done
+	printf '%s' "${value:0:32}" >"$file"
 	chmod 600 "$file"
 	created+=("$name")
 done

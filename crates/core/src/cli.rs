@@ -50,8 +50,14 @@ mod tests {
     #[test]
     fn arguments_follow_the_official_images() {
         assert_eq!(parse(&[]), Action::Serve(v(&["mariadbd"])));
-        assert_eq!(parse(&["mariadbd", "--port=3307"]), Action::Serve(v(&["mariadbd", "--port=3307"])));
-        assert_eq!(parse(&["--skip-log-bin"]), Action::Serve(v(&["mariadbd", "--skip-log-bin"])));
+        assert_eq!(
+            parse(&["mariadbd", "--port=3307"]),
+            Action::Serve(v(&["mariadbd", "--port=3307"]))
+        );
+        assert_eq!(
+            parse(&["--skip-log-bin"]),
+            Action::Serve(v(&["mariadbd", "--skip-log-bin"]))
+        );
         assert_eq!(parse(&["echo", "hi"]), Action::Other(v(&["echo", "hi"])));
         assert_eq!(parse(&["health"]), Action::Health);
     }

@@ -187,6 +187,24 @@ impl<S: Source> Config<S> {
     }
 }
 
+/// A DNS name: dot-separated labels of letters, digits and inner hyphens.
+pub fn check_domain(domain: &str) -> Result<(), String> {
+    if domain.is_empty() || domain.len() > 253 {
+        return Err("must be 1 to 253 characters".into());
+    }
+    for label in domain.split('.') {
+        let ok = !label.is_empty()
+            && label.len() <= 63
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !label.starts_with('-')
+            && !label.ends_with('-');
+        if !ok {
+            return Err(format!("{label:?} is not a valid DNS label"));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +268,15 @@ mod tests {
             msg.starts_with("cannot read P_FILE (/nonexistent/secret): "),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn domains() {
+        assert!(check_domain("login.42.fr").is_ok());
+        assert!(check_domain("bad domain").is_err());
+        assert!(check_domain("-x.42.fr").is_err());
+        assert!(check_domain("x..fr").is_err());
+        assert!(check_domain("").is_err());
     }
 
     #[test]

@@ -23,7 +23,10 @@ pub fn run() -> anyhow::Result<u8> {
             exit::OK
         }
         Ok(r) => {
-            println!("unhealthy: php-fpm answered {PING} with status {}", r.status);
+            println!(
+                "unhealthy: php-fpm answered {PING} with status {}",
+                r.status
+            );
             exit::FAILURE
         }
         Err(e) => {

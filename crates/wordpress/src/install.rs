@@ -16,21 +16,36 @@ use crate::settings::Settings;
 pub const SCRIPT: &str = "/etc/inception/install.php";
 
 /// Installs the site and creates its users if needed.
-pub fn run(sup: &Supervisor, webroot: &Path, settings: &Settings, www: &Account) -> anyhow::Result<()> {
+pub fn run(
+    sup: &Supervisor,
+    webroot: &Path,
+    settings: &Settings,
+    www: &Account,
+) -> anyhow::Result<()> {
     let mut cmd = Command::new("php");
-    cmd.args(["-d", "display_errors=stderr", "-d", "memory_limit=256M", "-f", SCRIPT])
-        .current_dir(webroot)
-        .env_clear()
-        .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("WP_HOME", settings.home_url())
-        .env("WP_TITLE", &settings.title)
-        .env("WP_ADMIN_USER", &settings.admin.login)
-        .env("WP_ADMIN_EMAIL", &settings.admin.email)
-        .env("WP_ADMIN_PASSWORD", &settings.admin.password)
-        .env("WP_USER", &settings.user.login)
-        .env("WP_USER_EMAIL", &settings.user.email)
-        .env("WP_USER_PASSWORD", &settings.user.password)
-        .env("WP_USER_ROLE", &settings.role);
+    cmd.args([
+        "-d",
+        "display_errors=stderr",
+        "-d",
+        "memory_limit=256M",
+        "-f",
+        SCRIPT,
+    ])
+    .current_dir(webroot)
+    .env_clear()
+    .env(
+        "PATH",
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    )
+    .env("WP_HOME", settings.home_url())
+    .env("WP_TITLE", &settings.title)
+    .env("WP_ADMIN_USER", &settings.admin.login)
+    .env("WP_ADMIN_EMAIL", &settings.admin.email)
+    .env("WP_ADMIN_PASSWORD", &settings.admin.password)
+    .env("WP_USER", &settings.user.login)
+    .env("WP_USER_EMAIL", &settings.user.email)
+    .env("WP_USER_PASSWORD", &settings.user.password)
+    .env("WP_USER_ROLE", &settings.role);
     www.apply(&mut cmd);
     sup.run(&mut cmd).context("installing WordPress failed")
 }

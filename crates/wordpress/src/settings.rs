@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use inception_core::config::{Config, ConfigError, Source};
+use inception_core::config::{self, Config, ConfigError, Source};
 
 /// Roles the second user may have: anything but administrator.
 pub const ROLES: &[&str] = &["subscriber", "contributor", "author", "editor"];
@@ -72,7 +72,10 @@ impl Settings {
     pub fn read<S: Source>(cfg: &Config<S>) -> Result<Settings, ConfigError> {
         let host = cfg.or(&["WORDPRESS_DB_HOST"], "mariadb")?;
         let table_prefix = cfg.or(&["WORDPRESS_TABLE_PREFIX"], "wp_")?;
-        if !table_prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        if !table_prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
             return Err(ConfigError::invalid(
                 "WORDPRESS_TABLE_PREFIX",
                 "only letters, digits and _ are allowed",
@@ -88,12 +91,15 @@ impl Settings {
         };
 
         let domain = cfg.required(&["DOMAIN_NAME"])?.to_ascii_lowercase();
-        if let Err(reason) = check_domain(&domain) {
+        if let Err(reason) = config::check_domain(&domain) {
             return Err(ConfigError::invalid("DOMAIN_NAME", reason));
         }
         let https_port: u16 = cfg.parse_or(&["HTTPS_PORT"], 443)?;
         if https_port == 0 {
-            return Err(ConfigError::invalid("HTTPS_PORT", "must be between 1 and 65535"));
+            return Err(ConfigError::invalid(
+                "HTTPS_PORT",
+                "must be between 1 and 65535",
+            ));
         }
 
         let admin = account(cfg, "WP_ADMIN_USER", "WP_ADMIN_EMAIL", "WP_ADMIN_PASSWORD")?;
@@ -105,10 +111,16 @@ impl Settings {
         }
         let user = account(cfg, "WP_USER", "WP_USER_EMAIL", "WP_USER_PASSWORD")?;
         if user.login.eq_ignore_ascii_case(&admin.login) {
-            return Err(ConfigError::invalid("WP_USER", "must differ from WP_ADMIN_USER"));
+            return Err(ConfigError::invalid(
+                "WP_USER",
+                "must differ from WP_ADMIN_USER",
+            ));
         }
         if user.email.eq_ignore_ascii_case(&admin.email) {
-            return Err(ConfigError::invalid("WP_USER_EMAIL", "must differ from WP_ADMIN_EMAIL"));
+            return Err(ConfigError::invalid(
+                "WP_USER_EMAIL",
+                "must differ from WP_ADMIN_EMAIL",
+            ));
         }
         let role = cfg.or(&["WP_USER_ROLE"], "author")?;
         if !ROLES.contains(&role.as_str()) {
@@ -141,30 +153,15 @@ fn account<S: Source>(
         password: cfg.required(&[password])?,
     };
     if account.login.len() > 60 || account.login.chars().any(|c| c.is_control()) {
-        return Err(ConfigError::invalid(login, "at most 60 characters, no control characters"));
+        return Err(ConfigError::invalid(
+            login,
+            "at most 60 characters, no control characters",
+        ));
     }
     if !account.email.contains('@') {
         return Err(ConfigError::invalid(email, "not an e-mail address"));
     }
     Ok(account)
-}
-
-/// A DNS name: dot-separated labels of letters, digits and inner hyphens.
-pub fn check_domain(domain: &str) -> Result<(), String> {
-    if domain.is_empty() || domain.len() > 253 {
-        return Err("must be 1 to 253 characters".into());
-    }
-    for label in domain.split('.') {
-        let ok = !label.is_empty()
-            && label.len() <= 63
-            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            && !label.starts_with('-')
-            && !label.ends_with('-');
-        if !ok {
-            return Err(format!("{label:?} is not a valid DNS label"));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -238,6 +235,9 @@ mod tests {
         map.insert("MYSQL_DATABASE".into(), "x".into());
         map.insert("MYSQL_USER".into(), "x".into());
         let e = Settings::read(&Config::new(map)).err().unwrap().to_string();
-        assert_eq!(e, "WORDPRESS_DB_PASSWORD is required (set it or WORDPRESS_DB_PASSWORD_FILE)");
+        assert_eq!(
+            e,
+            "WORDPRESS_DB_PASSWORD is required (set it or WORDPRESS_DB_PASSWORD_FILE)"
+        );
     }
 }

@@ -71,7 +71,8 @@ pub fn write(webroot: &Path, settings: &Settings, www: &Account) -> anyhow::Resu
         fs::chown(&salts_path, 0, www.gid)?;
         tracing::info!(path = %salts_path.display(), "generated keys and salts");
     }
-    let tmpl = std::fs::read_to_string(TEMPLATE).with_context(|| format!("cannot read {TEMPLATE}"))?;
+    let tmpl =
+        std::fs::read_to_string(TEMPLATE).with_context(|| format!("cannot read {TEMPLATE}"))?;
     let config = render(&tmpl, settings)?;
     let path = webroot.join("wp-config.php");
     // Root owns it and the web server's group only reads it: WordPress cannot rewrite it.

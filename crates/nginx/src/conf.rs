@@ -1,0 +1,106 @@
+//! nginx's configuration, rendered at every start from the template in the image.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::Context;
+use inception_core::{fs, template};
+
+use crate::cert::Pair;
+
+/// The template, as installed in the image.
+pub const TEMPLATE: &str = "/etc/inception/nginx.conf.tmpl";
+/// The rendered configuration nginx runs with (a runtime directory: the image stays as built).
+pub const RENDERED: &str = "/run/nginx/nginx.conf";
+
+/// What the template needs.
+pub struct Values<'a> {
+    /// The site's domain.
+    pub domain: &'a str,
+    /// Certificate and key.
+    pub tls: &'a Pair,
+    /// php-fpm's `host:port`, resolved at request time.
+    pub upstream: &'a str,
+    /// The DNS server that re-resolves it (Docker's embedded one on a user network).
+    pub resolver: &'a str,
+}
+
+/// Renders `tmpl` with `values`.
+pub fn render(tmpl: &str, v: &Values<'_>) -> anyhow::Result<String> {
+    let map = HashMap::from([
+        ("DOMAIN", v.domain.to_owned()),
+        ("CERT", v.tls.cert.display().to_string()),
+        ("KEY", v.tls.key.display().to_string()),
+        ("UPSTREAM", v.upstream.to_owned()),
+        ("RESOLVER", v.resolver.to_owned()),
+    ]);
+    template::render(tmpl, &map).map_err(|e| anyhow::anyhow!("{TEMPLATE}: {e}"))
+}
+
+/// The first `nameserver` of a resolv.conf, bracketed when IPv6 (nginx's syntax).
+pub fn nameserver(resolv_conf: &str) -> Option<String> {
+    resolv_conf.lines().find_map(|line| {
+        let mut words = line.split_whitespace();
+        (words.next() == Some("nameserver"))
+            .then(|| words.next())
+            .flatten()
+            .map(|ip| {
+                if ip.contains(':') {
+                    format!("[{ip}]")
+                } else {
+                    ip.to_owned()
+                }
+            })
+    })
+}
+
+/// Renders the template into [`RENDERED`].
+pub fn write(v: &Values<'_>) -> anyhow::Result<()> {
+    let tmpl =
+        std::fs::read_to_string(TEMPLATE).with_context(|| format!("cannot read {TEMPLATE}"))?;
+    let out = render(&tmpl, v)?;
+    let path = Path::new(RENDERED);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    fs::write_atomic(path, out.as_bytes(), 0o644)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TMPL: &str = include_str!("../../../srcs/requirements/nginx/conf/nginx.conf.tmpl");
+
+    #[test]
+    fn renders_every_placeholder() {
+        let tls = Pair {
+            cert: "/c/x.crt".into(),
+            key: "/c/x.key".into(),
+        };
+        let out = render(
+            TMPL,
+            &Values {
+                domain: "me.42.fr",
+                tls: &tls,
+                upstream: "wordpress:9000",
+                resolver: "127.0.0.11",
+            },
+        )
+        .unwrap();
+        assert!(out.contains("server_name me.42.fr;"));
+        assert!(out.contains("ssl_protocols TLSv1.2 TLSv1.3;"));
+        assert!(out.contains("resolver 127.0.0.11"));
+        assert!(!out.contains("{{"));
+    }
+
+    #[test]
+    fn nameservers() {
+        assert_eq!(
+            nameserver("# x\nnameserver 127.0.0.11\noptions ndots:0\n").as_deref(),
+            Some("127.0.0.11")
+        );
+        assert_eq!(nameserver("nameserver ::1\n").as_deref(), Some("[::1]"));
+        assert_eq!(nameserver("search x\n"), None);
+    }
+}

@@ -1,0 +1,57 @@
+//! Start-up of the nginx container: validate settings, make sure there is a certificate,
+//! render the configuration, then exec nginx.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use inception_core::config::{self, Config, ConfigError};
+use inception_core::pid1;
+
+use crate::cert::{self, Pair};
+use crate::conf::{self, Values};
+
+/// Where our self-signed certificate is kept (a volume).
+const CERT_DIR: &str = "/etc/nginx/certs";
+
+/// Prepares, then becomes `argv` (nginx).
+pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
+    let cfg = Config::from_env();
+    let domain = cfg.required(&["DOMAIN_NAME"])?.to_ascii_lowercase();
+    config::check_domain(&domain).map_err(|reason| ConfigError::invalid("DOMAIN_NAME", reason))?;
+    let upstream = cfg.or(&["WORDPRESS_UPSTREAM"], "wordpress:9000")?;
+    // A user certificate: both files or neither (paths, typically under /run/secrets).
+    let provided = match (
+        cfg.optional(&["TLS_CERT_PATH"])?,
+        cfg.optional(&["TLS_KEY_PATH"])?,
+    ) {
+        (Some(cert), Some(key)) => Some(Pair {
+            cert: PathBuf::from(cert),
+            key: PathBuf::from(key),
+        }),
+        (None, None) => None,
+        (Some(_), None) => {
+            return Err(ConfigError::Missing {
+                var: "TLS_KEY_PATH".into(),
+            }
+            .into());
+        }
+        (None, Some(_)) => {
+            return Err(ConfigError::Missing {
+                var: "TLS_CERT_PATH".into(),
+            }
+            .into());
+        }
+    };
+
+    let tls = cert::ensure(Path::new(CERT_DIR), &domain, provided)?;
+    let resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    let resolver = conf::nameserver(&resolv).unwrap_or_else(|| "127.0.0.11".into());
+    conf::write(&Values {
+        domain: &domain,
+        tls: &tls,
+        upstream: &upstream,
+        resolver: &resolver,
+    })
+    .context("cannot write the nginx configuration")?;
+    Err(pid1::exec(&argv).into())
+}

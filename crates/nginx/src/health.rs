@@ -1,0 +1,38 @@
+//! `inception-nginx health`: a TLS handshake with the site's name, then an HTTP request to
+//! nginx's own health location, which must answer 2xx or 3xx.
+
+use std::time::Duration;
+
+use inception_core::exit;
+use inception_core::probe::tls;
+
+/// Runs the check and prints its verdict on one line.
+pub fn run() -> anyhow::Result<u8> {
+    let domain = std::env::var("DOMAIN_NAME").unwrap_or_else(|_| "localhost".into());
+    let verdict = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(tls::get(
+            "127.0.0.1:443",
+            &domain,
+            "/healthz",
+            Duration::from_secs(3),
+        ));
+    Ok(match verdict {
+        Ok(a) if (200..400).contains(&a.status) => {
+            println!(
+                "healthy: {} handshake for {domain}, /healthz answered {}",
+                a.protocol, a.status
+            );
+            exit::OK
+        }
+        Ok(a) => {
+            println!("unhealthy: /healthz answered {}", a.status);
+            exit::FAILURE
+        }
+        Err(e) => {
+            println!("unhealthy: {e:#}");
+            exit::FAILURE
+        }
+    })
+}
