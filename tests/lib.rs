@@ -1,1 +1,532 @@
-//! Helpers of the end-to-end suite.
+//! The end-to-end harness: guards that own a throwaway compose project or container (their
+//! own names, data directory and secrets) and remove it in `Drop`, even when a test panics;
+//! bounded waits that print the containers' logs when they fail; and small clients (curl,
+//! openssl, the mariadb client inside a container) to look at the real services.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// Images under test, built by `make build` before the suite runs.
+pub const MARIADB: &str = "mariadb:inception";
+pub const WORDPRESS: &str = "wordpress:inception";
+pub const NGINX: &str = "nginx:inception";
+pub const BUILDER: &str = "inception-builder:inception";
+
+/// The repository's root (where docker-compose.yml is).
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+static SEQ: AtomicU32 = AtomicU32::new(0);
+
+/// A name unique to this test run: `it<pid><n>-<what>`.
+pub fn unique(what: &str) -> String {
+    format!(
+        "it{}{}-{what}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// Runs a command and returns its output (never panics on a non-zero status).
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+}
+
+/// Text of stdout.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Text of stderr.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// `docker ARGS`.
+pub fn docker(args: &[&str]) -> Output {
+    run(Command::new("docker").args(args))
+}
+
+/// `docker ARGS`, which must succeed; returns stdout.
+pub fn docker_ok(args: &[&str]) -> String {
+    let o = docker(args);
+    assert!(
+        o.status.success(),
+        "docker {args:?} failed: {}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    stdout(&o)
+}
+
+/// `docker inspect -f FORMAT NAME`, trimmed.
+pub fn inspect(name: &str, format: &str) -> String {
+    stdout(&docker(&["inspect", "-f", format, name]))
+        .trim()
+        .to_owned()
+}
+
+/// Logs of a container, stdout and stderr together.
+pub fn logs(name: &str) -> String {
+    let o = docker(&["logs", name]);
+    format!("{}{}", stdout(&o), stderr(&o))
+}
+
+/// Polls `check` every 200 ms until it returns true or `timeout` passes.
+pub fn wait_until(timeout: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if check() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Waits until `container` is healthy; panics with its logs otherwise.
+pub fn wait_healthy(container: &str, timeout: Duration) {
+    let ok = wait_until(timeout, || {
+        inspect(container, "{{.State.Health.Status}}") == "healthy"
+    });
+    assert!(
+        ok,
+        "{container} not healthy after {timeout:?}; logs:\n{}",
+        logs(container)
+    );
+}
+
+/// Waits until `container` has exited; returns its exit code.
+pub fn wait_exit(container: &str, timeout: Duration) -> i32 {
+    let ok = wait_until(timeout, || {
+        inspect(container, "{{.State.Running}}") == "false"
+    });
+    assert!(
+        ok,
+        "{container} still running after {timeout:?}; logs:\n{}",
+        logs(container)
+    );
+    inspect(container, "{{.State.ExitCode}}").parse().unwrap()
+}
+
+/// A free TCP port on the host.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A directory under /tmp owned by a test, removed in `Drop`.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        let path = std::env::temp_dir().join("inception-e2e").join(name);
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// `self/rel` as a string, created as a directory.
+    pub fn dir(&self, rel: &str) -> String {
+        let p = self.0.join(rel);
+        std::fs::create_dir_all(&p).unwrap();
+        p.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A user-defined network, removed in `Drop`.
+pub struct Network(pub String);
+
+impl Network {
+    pub fn new(name: &str) -> Network {
+        docker_ok(&["network", "create", name]);
+        Network(name.to_owned())
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        let _ = docker(&["network", "rm", &self.0]);
+    }
+}
+
+/// A container started with `docker run -d`, removed (with its anonymous volumes) in `Drop`.
+pub struct Container(pub String);
+
+impl Container {
+    /// `docker run -d --name NAME ARGS...` (ARGS: options, image, command).
+    pub fn run(name: &str, args: &[&str]) -> Container {
+        let _ = docker(&["rm", "-f", "-v", name]);
+        let mut all = vec!["run", "-d", "--name", name];
+        all.extend_from_slice(args);
+        docker_ok(&all);
+        Container(name.to_owned())
+    }
+
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+
+    pub fn logs(&self) -> String {
+        logs(&self.0)
+    }
+
+    /// `docker exec NAME ARGS...`.
+    pub fn exec(&self, args: &[&str]) -> Output {
+        let mut all = vec!["exec", self.0.as_str()];
+        all.extend_from_slice(args);
+        docker(&all)
+    }
+}
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = docker(&["rm", "-f", "-v", &self.0]);
+    }
+}
+
+/// How compose is invoked here: v2 plugin when present, else v1.
+fn compose_command() -> Vec<String> {
+    let v2 = Command::new("docker")
+        .args(["compose", "version"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if v2 {
+        vec!["docker".into(), "compose".into()]
+    } else {
+        vec!["docker-compose".into()]
+    }
+}
+
+/// The secrets the stack reads.
+pub const SECRETS: [&str; 4] = [
+    "db_root_password",
+    "db_password",
+    "wp_admin_password",
+    "wp_user_password",
+];
+
+/// A throwaway copy of the whole stack: its own compose project, container names, data
+/// directory, secrets and HTTPS port. `down -v` and the data are removed in `Drop`.
+pub struct Stack {
+    pub project: String,
+    pub dir: TempDir,
+    pub env: HashMap<String, String>,
+    compose: Vec<String>,
+}
+
+impl Stack {
+    /// A new stack (nothing started) with default settings and random secrets.
+    pub fn new(what: &str) -> Stack {
+        let project = unique(what);
+        let dir = TempDir::new(&project);
+        let data = dir.dir("data");
+        dir.dir("data/mariadb");
+        dir.dir("data/wordpress");
+        let secrets = dir.dir("secrets");
+        for name in SECRETS {
+            // A password with characters that need escaping in SQL, PHP and option files.
+            let value = format!(
+                "{}-Q'\"\\$%é {name}",
+                inception_core::random::password(12).unwrap()
+            );
+            std::fs::write(Path::new(&secrets).join(format!("{name}.txt")), value).unwrap();
+        }
+        let env: HashMap<String, String> = [
+            ("DATA_DIR", data.as_str()),
+            ("SECRETS_DIR", secrets.as_str()),
+            ("DOMAIN_NAME", &format!("{project}.42.fr")),
+            ("HTTPS_PORT", &free_port().to_string()),
+            ("CONTAINER_PREFIX", &format!("{project}-")),
+            ("WP_TITLE", "Inception E2E"),
+            ("WP_ADMIN_USER", "webmaster"),
+            ("WP_ADMIN_EMAIL", "webmaster@example.com"),
+            ("WP_USER", "writer"),
+            ("WP_USER_EMAIL", "writer@example.com"),
+            ("WP_USER_ROLE", "author"),
+            ("MYSQL_DATABASE", "wordpress"),
+            ("MYSQL_USER", "wordpress"),
+            ("BUILDER", BUILDER),
+            ("LOG_FORMAT", "human"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        Stack {
+            project,
+            dir,
+            env,
+            compose: compose_command(),
+        }
+    }
+
+    /// Changes a setting (takes effect at the next `up`).
+    pub fn set(&mut self, key: &str, value: &str) {
+        self.env.insert(key.into(), value.into());
+    }
+
+    pub fn domain(&self) -> &str {
+        &self.env["DOMAIN_NAME"]
+    }
+
+    pub fn port(&self) -> u16 {
+        self.env["HTTPS_PORT"].parse().unwrap()
+    }
+
+    pub fn data(&self) -> PathBuf {
+        PathBuf::from(&self.env["DATA_DIR"])
+    }
+
+    /// The value of a secret.
+    pub fn secret(&self, name: &str) -> String {
+        std::fs::read_to_string(Path::new(&self.env["SECRETS_DIR"]).join(format!("{name}.txt")))
+            .unwrap()
+    }
+
+    /// Container name of a service.
+    pub fn container(&self, service: &str) -> String {
+        format!("{}-{service}", self.project)
+    }
+
+    /// `docker compose -p PROJECT ARGS...` with this stack's settings.
+    pub fn compose(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new(&self.compose[0]);
+        cmd.args(&self.compose[1..])
+            .args(["-p", &self.project, "-f", "docker-compose.yml"])
+            .args(args)
+            .current_dir(repo())
+            .envs(&self.env);
+        run(&mut cmd)
+    }
+
+    /// `compose ARGS`, which must succeed.
+    pub fn compose_ok(&self, args: &[&str]) -> String {
+        let o = self.compose(args);
+        assert!(
+            o.status.success(),
+            "compose {args:?} failed: {}{}\n{}",
+            stdout(&o),
+            stderr(&o),
+            self.all_logs()
+        );
+        stdout(&o)
+    }
+
+    /// Starts `services` (all when empty) from the built images and waits until healthy.
+    pub fn up(&self, services: &[&str]) {
+        let mut args = vec!["up", "-d", "--no-build"];
+        args.extend_from_slice(services);
+        self.compose_ok(&args);
+        let all = ["mariadb", "wordpress", "nginx"];
+        for s in if services.is_empty() {
+            &all[..]
+        } else {
+            services
+        } {
+            self.wait_healthy(s);
+        }
+    }
+
+    /// Waits until a service is healthy (bounded), printing every log on failure.
+    pub fn wait_healthy(&self, service: &str) {
+        let c = self.container(service);
+        let ok = wait_until(Duration::from_secs(120), || {
+            inspect(&c, "{{.State.Health.Status}}") == "healthy"
+        });
+        assert!(ok, "{service} not healthy after 120 s\n{}", self.all_logs());
+    }
+
+    /// Logs of every container of the project.
+    pub fn all_logs(&self) -> String {
+        let mut out = String::new();
+        for s in ["mariadb", "wordpress", "nginx"] {
+            out.push_str(&format!("----- {s} -----\n{}\n", logs(&self.container(s))));
+        }
+        out
+    }
+
+    /// `docker exec` in a service's container.
+    pub fn exec(&self, service: &str, args: &[&str]) -> Output {
+        let c = self.container(service);
+        let mut all = vec!["exec", c.as_str()];
+        all.extend_from_slice(args);
+        docker(&all)
+    }
+
+    /// Runs SQL as root in the mariadb container; returns tab-separated rows.
+    pub fn sql(&self, query: &str) -> String {
+        let c = self.container("mariadb");
+        let o = run(Command::new("docker")
+            .args([
+                "exec",
+                "-e",
+                &format!("MYSQL_PWD={}", self.secret("db_root_password")),
+            ])
+            .args([c.as_str(), "mariadb", "-uroot", "-N", "-B", "-e", query]));
+        assert!(o.status.success(), "sql {query:?} failed: {}", stderr(&o));
+        stdout(&o)
+    }
+
+    /// An HTTPS client for this stack (curl with the domain resolved to 127.0.0.1).
+    pub fn https(&self) -> Https {
+        Https::new(
+            self.domain(),
+            self.port(),
+            &self
+                .dir
+                .0
+                .join(format!("cookies-{}", SEQ.fetch_add(1, Ordering::SeqCst))),
+        )
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let _ = self.compose(&["down", "-v", "--remove-orphans", "-t", "10"]);
+    }
+}
+
+/// What an HTTP request returned.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: String,
+    pub body: String,
+}
+
+/// curl against the stack, keeping cookies (one session per value).
+pub struct Https {
+    domain: String,
+    port: u16,
+    jar: PathBuf,
+}
+
+impl Https {
+    pub fn new(domain: &str, port: u16, jar: &Path) -> Https {
+        Https {
+            domain: domain.into(),
+            port,
+            jar: jar.into(),
+        }
+    }
+
+    /// The site's base URL.
+    pub fn base(&self) -> String {
+        if self.port == 443 {
+            format!("https://{}", self.domain)
+        } else {
+            format!("https://{}:{}", self.domain, self.port)
+        }
+    }
+
+    /// A request: `extra` are curl options (`-d`, `-H`, ...). Redirects are not followed.
+    pub fn request(&self, path: &str, extra: &[&str]) -> Reply {
+        let url = format!("{}{path}", self.base());
+        let resolve = format!("{}:{}:127.0.0.1", self.domain, self.port);
+        let jar = self.jar.to_string_lossy().into_owned();
+        let o = run(Command::new("curl")
+            .args([
+                "-sk",
+                "--max-time",
+                "30",
+                "--resolve",
+                &resolve,
+                "-b",
+                &jar,
+                "-c",
+                &jar,
+                "-D",
+                "-",
+            ])
+            .args(extra)
+            .arg(&url));
+        let text = stdout(&o);
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        // A 100 Continue comes with its own header block.
+        let (head, body) = if head.starts_with("HTTP/1.1 100") || head.starts_with("HTTP/2 100") {
+            body.split_once("\r\n\r\n").unwrap_or((body, ""))
+        } else {
+            (head, body)
+        };
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        Reply {
+            status,
+            headers: head.to_lowercase(),
+            body: body.to_owned(),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.request(path, &[])
+    }
+
+    /// Logs into WordPress; returns whether wp-login.php accepted the credentials.
+    pub fn login(&self, user: &str, password: &str) -> bool {
+        // WordPress wants its test cookie first.
+        self.get("/wp-login.php");
+        let r = self.request(
+            "/wp-login.php",
+            &[
+                "--data-urlencode",
+                &format!("log={user}"),
+                "--data-urlencode",
+                &format!("pwd={password}"),
+                "--data-urlencode",
+                "rememberme=forever",
+                "--data-urlencode",
+                "testcookie=1",
+                "--data-urlencode",
+                "wp-submit=Log In",
+            ],
+        );
+        r.status == 302 && r.headers.contains("wordpress_logged_in_")
+    }
+}
+
+/// A TLS handshake with `openssl s_client` forcing one protocol version; true if it succeeds.
+/// Old versions are offered at security level 0 so that a refusal is the server's, not ours.
+pub fn tls_handshake(port: u16, domain: &str, version: &str) -> bool {
+    let mut cmd = Command::new("openssl");
+    cmd.args([
+        "s_client",
+        "-connect",
+        &format!("127.0.0.1:{port}"),
+        "-servername",
+        domain,
+        version,
+    ]);
+    if version == "-tls1" || version == "-tls1_1" {
+        cmd.args(["-cipher", "DEFAULT:@SECLEVEL=0"]);
+    }
+    let o = run(cmd.stdin(std::process::Stdio::null()));
+    let out = stdout(&o);
+    o.status.success() && out.contains("Cipher is") && !out.contains("Cipher is (NONE)")
+}

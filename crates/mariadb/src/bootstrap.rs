@@ -24,8 +24,9 @@ pub const HEALTH_USER: &str = "healthcheck";
 /// Hosts the health account may connect from (as in the official image).
 const HEALTH_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 
-/// Private socket of the temporary server: clients of the real one cannot reach it.
-pub const INIT_SOCKET: &str = "/run/mysqld/init.sock";
+/// The server's socket, the default of every client in the image. The temporary server
+/// listens only there (no networking), so the stack cannot reach it during the first start.
+pub const SOCKET: &str = "/run/mysqld/mysqld.sock";
 
 /// A log file for the noisy steps; shown only when a step fails.
 const STEP_LOG: &str = "/run/mysqld/init.log";
@@ -152,7 +153,7 @@ pub fn install_db(sup: &Supervisor, datadir: &Path, mysql: &Account) -> anyhow::
     step(sup, &mut cmd).context("mariadb-install-db failed")
 }
 
-/// A server reachable only through [`INIT_SOCKET`], for the first start.
+/// A server reachable only through [`SOCKET`], for the first start.
 pub struct TempServer {
     child: Child,
     sup: &'static Supervisor,
@@ -171,7 +172,7 @@ impl TempServer {
             .args(extra)
             .args([
                 "--skip-networking",
-                &format!("--socket={INIT_SOCKET}"),
+                &format!("--socket={SOCKET}"),
                 "--skip-log-bin",
                 "--loose-innodb_buffer_pool_load_at_startup=0",
                 "--loose-innodb_buffer_pool_dump_at_shutdown=0",
@@ -200,7 +201,7 @@ impl TempServer {
     /// Root's connection target on the private socket.
     pub fn root(&self, password: &str) -> Target {
         Target {
-            address: INIT_SOCKET.into(),
+            address: SOCKET.into(),
             user: "root".into(),
             password: password.into(),
             database: None,
@@ -270,7 +271,7 @@ pub fn client(root_password: &str) -> Command {
     let mut cmd = Command::new("mariadb");
     cmd.args([
         "--protocol=socket",
-        &format!("--socket={INIT_SOCKET}"),
+        &format!("--socket={SOCKET}"),
         "--user=root",
     ])
     .env("MYSQL_PWD", root_password);

@@ -132,10 +132,8 @@ fn run_initdb(
         if name.ends_with(".sh") {
             tracing::info!(script = %name, "running");
             let mut cmd = std::process::Command::new("bash");
-            cmd.arg(&file)
-                // The mariadb client in the script reaches the temporary server as root.
-                .env("MYSQL_UNIX_PORT", bootstrap::INIT_SOCKET)
-                .env("MYSQL_PWD", root_password);
+            // The mariadb client in the script reaches the temporary server as root.
+            cmd.arg(&file).env("MYSQL_PWD", root_password);
             sup.run(&mut cmd)
                 .with_context(|| format!("{name} failed"))?;
         } else if name.ends_with(".sql") {

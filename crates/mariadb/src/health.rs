@@ -8,7 +8,7 @@ use anyhow::Context;
 use inception_core::exit;
 use inception_core::probe::mysql::Target;
 
-use crate::datadir::HEALTH_CNF;
+use crate::datadir::{HEALTH_CNF, MARKER};
 use crate::entrypoint::DATADIR;
 
 const QUERY: &str = "SELECT CONCAT(SUPPORT, ' ', @@version) FROM information_schema.ENGINES \
@@ -33,6 +33,10 @@ pub fn run() -> anyhow::Result<u8> {
 }
 
 async fn check() -> anyhow::Result<String> {
+    // The temporary server of the first start answers too, but is not the service yet.
+    if Path::new(DATADIR).join(MARKER).exists() {
+        anyhow::bail!("first start in progress");
+    }
     let path = Path::new(DATADIR).join(HEALTH_CNF);
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read health credentials {}", path.display()))?;

@@ -1,0 +1,386 @@
+//! The mariadb image on its own, as a drop-in for the official one (docker run, no compose).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use inception_tests::*;
+
+/// A password that needs escaping everywhere.
+const HARD_PASSWORD: &str = "p'a\"s\\s $x %y é😀";
+const ROOT_PASSWORD: &str = "r00t'\\\"pw";
+
+/// Starts mariadb on `net` with its data in `data`; `extra` are more `docker run` options.
+fn start(name: &str, net: &Network, data: &str, extra: &[&str]) -> Container {
+    let volume = format!("{data}:/var/lib/mysql");
+    let root = format!("MARIADB_ROOT_PASSWORD={ROOT_PASSWORD}");
+    let user_password = format!("MARIADB_PASSWORD={HARD_PASSWORD}");
+    let mut args = vec![
+        "--network",
+        net.0.as_str(),
+        "-v",
+        volume.as_str(),
+        "-e",
+        root.as_str(),
+        "-e",
+        "MARIADB_DATABASE=my db_1",
+        "-e",
+        "MARIADB_USER=o'neil",
+        "-e",
+        user_password.as_str(),
+        "-e",
+        "MARIADB_INITDB_SKIP_TZINFO=1",
+    ];
+    args.extend_from_slice(extra);
+    args.push(MARIADB);
+    Container::run(name, &args)
+}
+
+/// Runs the mariadb client in a second container on `net` against `host`.
+fn client(
+    net: &Network,
+    host: &str,
+    user: &str,
+    password: Option<&str>,
+    sql: &str,
+) -> std::process::Output {
+    let mut args = vec!["run", "--rm", "--network", net.0.as_str()];
+    let pwd;
+    if let Some(p) = password {
+        pwd = format!("MYSQL_PWD={p}");
+        args.extend_from_slice(&["-e", pwd.as_str()]);
+    }
+    args.extend_from_slice(&[
+        MARIADB, "mariadb", "-h", host, "-u", user, "-N", "-B", "-e", sql,
+    ]);
+    docker(&args)
+}
+
+fn root_sql(c: &Container, sql: &str) -> String {
+    let pwd = format!("MYSQL_PWD={ROOT_PASSWORD}");
+    let o = docker(&[
+        "exec",
+        "-e",
+        &pwd,
+        c.name(),
+        "mariadb",
+        "-uroot",
+        "-N",
+        "-B",
+        "-e",
+        sql,
+    ]);
+    assert!(o.status.success(), "{sql}: {}", stderr(&o));
+    stdout(&o)
+}
+
+#[test]
+fn fresh_init_then_restart_keeps_data_and_runs_initdb_once() {
+    let name = unique("mdb-init");
+    let dir = TempDir::new(&name);
+    let data = dir.dir("data");
+    let initdb = dir.dir("initdb");
+    std::fs::write(
+        Path::new(&initdb).join("01-table.sql"),
+        "CREATE TABLE runs (id INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(20));\nINSERT INTO runs (what) VALUES ('sql');\n",
+    )
+    .unwrap();
+    std::fs::write(
+        Path::new(&initdb).join("02-script.sh"),
+        "mariadb -uroot --database='my db_1' -e \"INSERT INTO runs (what) VALUES ('sh')\"\n",
+    )
+    .unwrap();
+    let net = Network::new(&name);
+    let mount = format!("{initdb}:/docker-entrypoint-initdb.d:ro");
+    let c = start(&name, &net, &data, &["-v", &mount]);
+    wait_healthy_via_exec(&c);
+    assert_eq!(
+        root_sql(
+            &c,
+            "SELECT GROUP_CONCAT(what ORDER BY id) FROM `my db_1`.runs"
+        )
+        .trim(),
+        "sql,sh"
+    );
+
+    docker_ok(&["restart", c.name()]);
+    wait_healthy_via_exec(&c);
+    assert_eq!(
+        root_sql(&c, "SELECT COUNT(*) FROM `my db_1`.runs").trim(),
+        "2",
+        "initdb.d ran again"
+    );
+    let logs = c.logs();
+    assert_eq!(
+        logs.matches("first start complete").count(),
+        1,
+        "initialised twice:\n{logs}"
+    );
+    assert!(logs.contains("database present, starting it"));
+}
+
+/// Waits for `inception-mariadb health` to succeed inside the container.
+fn wait_healthy_via_exec(c: &Container) {
+    let ok = wait_until(Duration::from_secs(60), || {
+        c.exec(&["inception-mariadb", "health"]).status.success()
+    });
+    assert!(ok, "mariadb never became healthy:\n{}", c.logs());
+}
+
+#[test]
+fn user_logs_in_over_the_network_and_root_and_anonymous_are_refused() {
+    let name = unique("mdb-login");
+    let dir = TempDir::new(&name);
+    let net = Network::new(&name);
+    let c = start(&name, &net, &dir.dir("data"), &[]);
+    wait_healthy_via_exec(&c);
+
+    let o = client(
+        &net,
+        &name,
+        "o'neil",
+        Some(HARD_PASSWORD),
+        "SELECT CURRENT_USER(); SHOW DATABASES LIKE 'my db_1'",
+    );
+    assert!(o.status.success(), "user login failed: {}", stderr(&o));
+    assert!(
+        stdout(&o).contains("o'neil@%") && stdout(&o).contains("my db_1"),
+        "{}",
+        stdout(&o)
+    );
+    // The grant is on that database only: `_` is not a wildcard.
+    let o = client(
+        &net,
+        &name,
+        "o'neil",
+        Some(HARD_PASSWORD),
+        "CREATE DATABASE `my db11`",
+    );
+    assert!(!o.status.success(), "the user can create other databases");
+
+    let o = client(&net, &name, "root", None, "SELECT 1");
+    assert!(
+        !o.status.success() && stderr(&o).contains("Access denied"),
+        "root without password: {}",
+        stderr(&o)
+    );
+    let o = client(&net, &name, "root", Some(ROOT_PASSWORD), "SELECT 1");
+    assert!(
+        !o.status.success(),
+        "root must not be reachable from the network by default"
+    );
+    let o = client(&net, &name, "", None, "SELECT 1");
+    assert!(!o.status.success(), "anonymous login accepted");
+    assert_eq!(
+        root_sql(&c, "SELECT COUNT(*) FROM mysql.user WHERE User = ''").trim(),
+        "0"
+    );
+    assert_eq!(root_sql(&c, "SHOW DATABASES LIKE 'test'").trim(), "");
+    // Locally, root has its password.
+    assert_eq!(root_sql(&c, "SELECT 1").trim(), "1");
+}
+
+#[test]
+fn sigterm_during_bootstrap_then_restart_gives_a_working_server() {
+    let name = unique("mdb-term");
+    let dir = TempDir::new(&name);
+    let data = dir.dir("data");
+    let initdb = dir.dir("initdb");
+    // A slow init script keeps the bootstrap (temporary server running) long enough to hit.
+    std::fs::write(
+        Path::new(&initdb).join("01-slow.sh"),
+        "echo slow-script-started; sleep 30\n",
+    )
+    .unwrap();
+    let net = Network::new(&name);
+    let mount = format!("{initdb}:/docker-entrypoint-initdb.d:ro");
+    let c = start(&name, &net, &data, &["-v", &mount]);
+    assert!(
+        wait_until(Duration::from_secs(60), || c
+            .logs()
+            .contains("slow-script-started")),
+        "{}",
+        c.logs()
+    );
+
+    let t = Instant::now();
+    docker_ok(&["kill", "-s", "TERM", c.name()]);
+    let code = wait_exit(c.name(), Duration::from_secs(20));
+    assert_eq!(
+        code,
+        143,
+        "the bootstrap must stop with 128+SIGTERM:\n{}",
+        c.logs()
+    );
+    assert!(
+        t.elapsed() < Duration::from_secs(10),
+        "stopping the bootstrap took {:?}",
+        t.elapsed()
+    );
+    assert!(
+        Path::new(&data).join(".inception-initializing").exists(),
+        "the interruption must be remembered"
+    );
+
+    // Same data directory, without the slow script: the next start redoes the first start.
+    drop(c);
+    let c = start(&name, &net, &data, &[]);
+    wait_healthy_via_exec(&c);
+    assert!(
+        c.logs().contains("an earlier first start was interrupted"),
+        "{}",
+        c.logs()
+    );
+    let o = client(&net, &name, "o'neil", Some(HARD_PASSWORD), "SELECT 1");
+    assert!(
+        o.status.success(),
+        "user cannot log in after the redo: {}",
+        stderr(&o)
+    );
+    assert!(!Path::new(&data).join(".inception-initializing").exists());
+}
+
+#[test]
+fn sigkill_during_bootstrap_then_restart_gives_a_working_server() {
+    let name = unique("mdb-kill");
+    let dir = TempDir::new(&name);
+    let data = dir.dir("data");
+    let net = Network::new(&name);
+    let c = start(&name, &net, &data, &[]);
+    // Kill as soon as the system schema is being written.
+    assert!(wait_until(Duration::from_secs(30), || c
+        .logs()
+        .contains("initialising the system schema")));
+    docker_ok(&["kill", "-s", "KILL", c.name()]);
+    wait_exit(c.name(), Duration::from_secs(20));
+    drop(c);
+    let c = start(&name, &net, &data, &[]);
+    wait_healthy_via_exec(&c);
+    let o = client(&net, &name, "o'neil", Some(HARD_PASSWORD), "SELECT 1");
+    assert!(
+        o.status.success(),
+        "user cannot log in after the redo: {}\n{}",
+        stderr(&o),
+        c.logs()
+    );
+}
+
+#[test]
+fn docker_stop_is_clean_and_the_next_start_has_no_crash_recovery() {
+    let name = unique("mdb-stop");
+    let dir = TempDir::new(&name);
+    let net = Network::new(&name);
+    let c = start(&name, &net, &dir.dir("data"), &[]);
+    wait_healthy_via_exec(&c);
+    let t = Instant::now();
+    docker_ok(&["stop", "-t", "30", c.name()]);
+    let took = t.elapsed();
+    eprintln!("mariadb docker stop: {took:?}");
+    assert!(took < Duration::from_secs(10), "stop took {took:?}");
+    assert_eq!(
+        inspect(c.name(), "{{.State.ExitCode}}"),
+        "0",
+        "{}",
+        c.logs()
+    );
+    assert!(c.logs().contains("Shutdown complete"));
+
+    let before = c.logs().len();
+    docker_ok(&["start", c.name()]);
+    wait_healthy_via_exec(&c);
+    let after = &c.logs()[before..];
+    assert!(!after.to_lowercase().contains("crash recovery"), "{after}");
+    assert!(!after.contains("first start complete"));
+}
+
+#[test]
+fn missing_root_password_exits_non_zero_naming_the_variable_and_touches_nothing() {
+    let name = unique("mdb-nopw");
+    let dir = TempDir::new(&name);
+    let data = dir.dir("data");
+    let volume = format!("{data}:/var/lib/mysql");
+    let o = docker(&[
+        "run",
+        "--rm",
+        "-v",
+        &volume,
+        "-e",
+        "MARIADB_DATABASE=x",
+        MARIADB,
+    ]);
+    assert_eq!(o.status.code(), Some(78), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "one line expected:\n{err}");
+    assert!(err.contains("MARIADB_ROOT_PASSWORD"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(&data).unwrap().count(),
+        0,
+        "the data directory was touched"
+    );
+}
+
+#[test]
+fn a_directory_that_is_not_ours_is_refused_and_kept() {
+    let name = unique("mdb-foreign");
+    let dir = TempDir::new(&name);
+    let data = dir.dir("data");
+    std::fs::write(Path::new(&data).join("precious.txt"), "keep me").unwrap();
+    let volume = format!("{data}:/var/lib/mysql");
+    let o = docker(&[
+        "run",
+        "--rm",
+        "-v",
+        &volume,
+        "-e",
+        "MARIADB_ROOT_PASSWORD=x",
+        MARIADB,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("refusing to touch them"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(Path::new(&data).join("precious.txt")).unwrap(),
+        "keep me"
+    );
+}
+
+#[test]
+fn health_is_zero_when_up_and_non_zero_when_the_server_is_stopped() {
+    let name = unique("mdb-health");
+    let dir = TempDir::new(&name);
+    let data = dir.dir("data");
+    let net = Network::new(&name);
+    let c = start(&name, &net, &data, &[]);
+    wait_healthy_via_exec(&c);
+    let o = c.exec(&["inception-mariadb", "health"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).starts_with("healthy: InnoDB ready"),
+        "{}",
+        stdout(&o)
+    );
+    docker_ok(&["stop", c.name()]);
+    // Same data directory and credentials, no server running.
+    let volume = format!("{data}:/var/lib/mysql");
+    let o = docker(&[
+        "run",
+        "--rm",
+        "-v",
+        &volume,
+        MARIADB,
+        "inception-mariadb",
+        "health",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).starts_with("unhealthy: "), "{}", stdout(&o));
+    assert_eq!(stdout(&o).lines().count(), 1);
+}
+
+#[test]
+fn other_commands_run_instead_of_the_server_in_utc() {
+    let o = docker(&["run", "--rm", MARIADB, "date", "+%Z"]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o).trim(), "UTC");
+}

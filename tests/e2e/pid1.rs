@@ -1,0 +1,127 @@
+//! The PID 1 runtime of crates/core, proven as PID 1 of a real container (inception-init,
+//! from the builder image, runs shell scripts that report what they observe).
+
+use std::time::{Duration, Instant};
+
+use inception_tests::*;
+
+const INIT: &str = "/out/inception-init";
+
+#[test]
+fn sigterm_sent_to_pid1_reaches_the_child() {
+    let c = Container::run(
+        &unique("pid1-term"),
+        &[
+            "--entrypoint",
+            INIT,
+            BUILDER,
+            "--",
+            "sh",
+            "-c",
+            "trap 'echo child got TERM; exit 7' TERM; echo ready; while :; do sleep 0.1; done",
+        ],
+    );
+    assert!(wait_until(Duration::from_secs(10), || c
+        .logs()
+        .contains("ready")));
+    let started = Instant::now();
+    // docker stop sends SIGTERM to PID 1 and SIGKILL after 8 s if nothing happens.
+    docker_ok(&["stop", "-t", "8", c.name()]);
+    let took = started.elapsed();
+    assert!(
+        c.logs().contains("child got TERM"),
+        "the child never saw SIGTERM:\n{}",
+        c.logs()
+    );
+    assert_eq!(
+        inspect(c.name(), "{{.State.ExitCode}}"),
+        "7",
+        "PID 1 must exit with the child's status"
+    );
+    assert!(
+        took < Duration::from_secs(5),
+        "stop took {took:?}: the signal was not forwarded"
+    );
+}
+
+#[test]
+fn orphaned_grandchild_is_reaped() {
+    // The subshell exits at once, leaving `sleep` to be re-parented to PID 1; once it ends
+    // it must not stay a zombie.
+    let c = Container::run(
+        &unique("pid1-reap"),
+        &[
+            "--entrypoint",
+            INIT,
+            BUILDER,
+            "--",
+            "sh",
+            "-c",
+            "(sleep 0.3 &); sleep 1.5; echo zombies=$(grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l)",
+        ],
+    );
+    assert_eq!(wait_exit(c.name(), Duration::from_secs(20)), 0);
+    assert!(
+        c.logs().contains("zombies=0"),
+        "an orphan was left a zombie:\n{}",
+        c.logs()
+    );
+}
+
+#[test]
+fn exec_keeps_pid_1() {
+    let c = Container::run(
+        &unique("pid1-exec"),
+        &[
+            "--entrypoint",
+            INIT,
+            BUILDER,
+            "--exec",
+            "--",
+            "sh",
+            "-c",
+            "echo pid=$$",
+        ],
+    );
+    assert_eq!(wait_exit(c.name(), Duration::from_secs(20)), 0);
+    assert!(
+        c.logs().contains("pid=1\n"),
+        "exec must keep PID 1:\n{}",
+        c.logs()
+    );
+}
+
+#[test]
+fn child_killed_by_a_signal_gives_128_plus_n() {
+    let c = Container::run(
+        &unique("pid1-status"),
+        &[
+            "--entrypoint",
+            INIT,
+            BUILDER,
+            "--",
+            "sh",
+            "-c",
+            "kill -KILL $$",
+        ],
+    );
+    assert_eq!(wait_exit(c.name(), Duration::from_secs(20)), 137);
+}
+
+#[test]
+fn unknown_command_exits_127_with_one_line() {
+    let o = docker(&[
+        "run",
+        "--rm",
+        "--entrypoint",
+        INIT,
+        BUILDER,
+        "--",
+        "no-such-command",
+    ]);
+    assert_eq!(o.status.code(), Some(127));
+    assert_eq!(
+        stderr(&o).trim(),
+        "inception-init: error: command not found: no-such-command"
+    );
+}

@@ -1,0 +1,227 @@
+//! The whole stack through nginx: what an evaluator checks (SPEC.md sections 1, 2 and 7).
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use inception_tests::*;
+
+const SERVICES: [&str; 3] = ["mariadb", "wordpress", "nginx"];
+
+/// The writer posts a comment on the first post; returns its text.
+fn post_comment(stack: &Stack, text: &str) {
+    let writer = stack.https();
+    assert!(
+        writer.login("writer", &stack.secret("wp_user_password")),
+        "writer cannot log in"
+    );
+    let r = writer.request(
+        "/wp-comments-post.php",
+        &[
+            "--data-urlencode",
+            &format!("comment={text}"),
+            "--data-urlencode",
+            "comment_post_ID=1",
+            "--data-urlencode",
+            "comment_parent=0",
+        ],
+    );
+    assert_eq!(r.status, 302, "comment refused: {}", r.body);
+}
+
+#[test]
+fn the_site_is_served_over_https_only_with_both_users_working() {
+    let stack = Stack::new("stack");
+    stack.up(&[]);
+    let web = stack.https();
+    let (port, domain) = (stack.port(), stack.domain().to_owned());
+
+    // The front page: installed, titled, over HTTP/2 with HSTS.
+    let home = web.get("/");
+    assert_eq!(home.status, 200, "{}", home.body);
+    assert!(home.body.contains("Inception E2E"));
+    assert!(!home.body.contains("wp-admin/install.php"));
+    assert!(home.headers.starts_with("http/2 200"), "{}", home.headers);
+    assert!(home.headers.contains("strict-transport-security: max-age="));
+    assert!(
+        !home.headers.contains("server: nginx/"),
+        "server_tokens must be off"
+    );
+
+    // TLS 1.2 and 1.3 only.
+    assert!(tls_handshake(port, &domain, "-tls1_3"), "TLS 1.3 refused");
+    assert!(tls_handshake(port, &domain, "-tls1_2"), "TLS 1.2 refused");
+    assert!(!tls_handshake(port, &domain, "-tls1_1"), "TLS 1.1 accepted");
+    assert!(!tls_handshake(port, &domain, "-tls1"), "TLS 1.0 accepted");
+
+    // Plain HTTP gets no answer on the HTTPS port, and nothing listens on port 80.
+    let o = run(std::process::Command::new("curl")
+        .args(["-s", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}"])
+        .arg(format!("http://127.0.0.1:{port}/")));
+    assert_eq!(stdout(&o), "000", "plain HTTP was answered");
+    let tcp = stdout(&stack.exec("nginx", &["cat", "/proc/net/tcp", "/proc/net/tcp6"]));
+    let listening: BTreeSet<u16> = tcp
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.get(3) == Some(&"0A"))
+                .then(|| u16::from_str_radix(f[1].rsplit(':').next()?, 16).ok())
+                .flatten()
+        })
+        .collect();
+    assert!(
+        !listening.contains(&80),
+        "something listens on port 80: {listening:?}"
+    );
+    assert!(listening.contains(&443));
+
+    // Only nginx publishes a port, and only the HTTPS one.
+    for s in SERVICES {
+        let ports = inspect(
+            &stack.container(s),
+            "{{range $p, $b := .NetworkSettings.Ports}}{{if $b}}{{$p}} {{end}}{{end}}",
+        );
+        let expected = if s == "nginx" { "443/tcp" } else { "" };
+        assert_eq!(ports.trim(), expected, "{s} publishes {ports}");
+    }
+    // Images named after their services, never latest; one custom network, not the host's.
+    for s in SERVICES {
+        let c = stack.container(s);
+        assert_eq!(inspect(&c, "{{.Config.Image}}"), format!("{s}:inception"));
+        let nets = inspect(
+            &c,
+            "{{range $n, $_ := .NetworkSettings.Networks}}{{$n}} {{end}}",
+        );
+        assert_eq!(nets.trim(), format!("{}_inception", stack.project), "{s}");
+        assert_eq!(
+            inspect(&c, "{{.HostConfig.NetworkMode}}"),
+            format!("{}_inception", stack.project)
+        );
+    }
+    // The volumes' data is under the data directory.
+    assert!(stack.data().join("mariadb/mysql").is_dir());
+    assert!(stack.data().join("wordpress/wp-config.php").is_file());
+    let tables = stack.sql("SHOW TABLES FROM wordpress");
+    for t in ["wp_posts", "wp_users", "wp_comments", "wp_options"] {
+        assert!(tables.lines().any(|l| l == t), "missing {t}: {tables}");
+    }
+
+    // The administrator logs in (a password full of special characters) and edits a page.
+    let admin = stack.https();
+    assert!(
+        admin.login("webmaster", &stack.secret("wp_admin_password")),
+        "admin cannot log in"
+    );
+    let dash = admin.get("/wp-admin/");
+    assert_eq!(dash.status, 200);
+    assert!(dash.body.contains("Dashboard"));
+    let nonce = admin.get("/wp-admin/admin-ajax.php?action=rest-nonce").body;
+    assert_eq!(nonce.trim().len(), 10, "no REST nonce: {nonce}");
+    let edit = admin.request(
+        "/wp-json/wp/v2/pages/2",
+        &[
+            "-H",
+            &format!("X-WP-Nonce: {}", nonce.trim()),
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            r#"{"content":"Edited by the end-to-end suite"}"#,
+        ],
+    );
+    assert_eq!(edit.status, 200, "{}", edit.body);
+    let page = web.request("/?page_id=2", &["-L"]);
+    assert!(
+        page.body.contains("Edited by the end-to-end suite"),
+        "the edit does not show"
+    );
+
+    // A wrong password is refused.
+    assert!(!stack.https().login("webmaster", "wrong"));
+
+    // The second user comments; the comment appears on the post.
+    post_comment(&stack, "A comment from the writer");
+    let post = web.request("/?p=1", &["-L"]);
+    assert!(
+        post.body.contains("A comment from the writer"),
+        "the comment does not show"
+    );
+}
+
+#[test]
+fn everything_persists_across_down_and_up() {
+    let stack = Stack::new("persist");
+    stack.up(&[]);
+    post_comment(&stack, "Still here after down and up");
+    let users = stack.sql("SELECT user_login FROM wordpress.wp_users ORDER BY ID");
+    stack.compose_ok(&["down"]);
+    stack.up(&[]);
+    let post = stack.https().request("/?p=1", &["-L"]);
+    assert!(post.body.contains("Still here after down and up"));
+    assert_eq!(
+        stack.sql("SELECT user_login FROM wordpress.wp_users ORDER BY ID"),
+        users
+    );
+    assert!(!logs(&stack.container("mariadb")).contains("first start complete"));
+}
+
+#[test]
+fn a_new_https_port_takes_one_setting_and_a_restart() {
+    let mut stack = Stack::new("port");
+    stack.up(&[]);
+    let old = stack.port();
+    let new = free_port();
+    stack.set("HTTPS_PORT", &new.to_string());
+    stack.up(&[]);
+    let home = stack.https().get("/");
+    assert_eq!(home.status, 200);
+    let link = format!("https://{}:{new}/", stack.domain());
+    assert!(home.body.contains(&link), "links do not point to {link}");
+    assert!(!home.body.contains(&format!(":{old}/")));
+    let login = stack.https().request("/wp-admin/", &[]);
+    assert!(
+        login.headers.contains(&format!(
+            "location: https://{}:{new}/wp-login.php",
+            stack.domain()
+        )),
+        "{}",
+        login.headers
+    );
+}
+
+#[test]
+fn nginx_reaches_a_recreated_wordpress_at_its_new_address() {
+    let stack = Stack::new("upstream");
+    stack.up(&[]);
+    let wp = stack.container("wordpress");
+    let old_ip = inspect(
+        &wp,
+        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+    );
+    stack.compose_ok(&["rm", "-s", "-f", "wordpress"]);
+    // Take the freed address so that the new container gets another one.
+    let net = format!("{}_inception", stack.project);
+    let squatter = Container::run(
+        &unique("squatter"),
+        &["--network", &net, "--ip", &old_ip, MARIADB, "sleep", "300"],
+    );
+    stack.compose_ok(&["up", "-d", "--no-build", "--no-deps", "wordpress"]);
+    stack.wait_healthy("wordpress");
+    let new_ip = inspect(
+        &wp,
+        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+    );
+    assert_ne!(old_ip, new_ip);
+    let t = Instant::now();
+    let web = stack.https();
+    let ok = wait_until(Duration::from_secs(30), || web.get("/").status == 200);
+    eprintln!(
+        "nginx served again {:?} after wordpress was healthy",
+        t.elapsed()
+    );
+    assert!(
+        ok,
+        "nginx never reached the new wordpress\n{}",
+        stack.all_logs()
+    );
+    assert_eq!(inspect(&stack.container("nginx"), "{{.RestartCount}}"), "0");
+    drop(squatter);
+}
