@@ -63,7 +63,7 @@ builder: vendor ## Compile the Rust workspace once into the builder image
 	@$(SUDO) docker build -q -t $(BUILDER) -f srcs/requirements/builder/Dockerfile . >/dev/null
 	@echo "builder: $(BUILDER) ready"
 
-build: builder ## Build every service image
+build: configure builder ## Build every service image
 	@$(SUDO) $(COMPOSE) build -q --build-arg BUILDER=$(BUILDER)
 
 up: ## Start the stack in the background

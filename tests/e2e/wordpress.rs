@@ -12,9 +12,10 @@ fn fastcgi_get(stack: &Stack, path: &str, script: &str) -> fastcgi::Response {
         "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
     );
     let addr = format!("{ip}:9000");
+    let port = stack.port().to_string();
     let query = path.split_once('?').map(|(_, q)| q).unwrap_or("");
     let script_file = format!("/var/www/html{script}");
-    let host = stack.domain().to_owned();
+    let host = format!("{}:{}", stack.domain(), stack.port());
     let params = [
         ("GATEWAY_INTERFACE", "CGI/1.1"),
         ("REQUEST_METHOD", "GET"),
@@ -25,8 +26,8 @@ fn fastcgi_get(stack: &Stack, path: &str, script: &str) -> fastcgi::Response {
         ("QUERY_STRING", query),
         ("SERVER_PROTOCOL", "HTTP/1.1"),
         ("HTTP_HOST", host.as_str()),
-        ("SERVER_NAME", host.as_str()),
-        ("SERVER_PORT", "443"),
+        ("SERVER_NAME", stack.domain()),
+        ("SERVER_PORT", &port),
         ("HTTPS", "on"),
         ("REMOTE_ADDR", "127.0.0.1"),
     ];

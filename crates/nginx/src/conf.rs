@@ -17,6 +17,8 @@ pub const RENDERED: &str = "/run/nginx/nginx.conf";
 pub struct Values<'a> {
     /// The site's domain.
     pub domain: &'a str,
+    /// The port the host publishes HTTPS on.
+    pub https_port: u16,
     /// Certificate and key.
     pub tls: &'a Pair,
     /// php-fpm's `host:port`, resolved at request time.
@@ -29,12 +31,23 @@ pub struct Values<'a> {
 pub fn render(tmpl: &str, v: &Values<'_>) -> anyhow::Result<String> {
     let map = HashMap::from([
         ("DOMAIN", v.domain.to_owned()),
+        ("HTTPS_PORT", v.https_port.to_string()),
+        ("PUBLIC_HOST", public_host(v.domain, v.https_port)),
         ("CERT", v.tls.cert.display().to_string()),
         ("KEY", v.tls.key.display().to_string()),
         ("UPSTREAM", v.upstream.to_owned()),
         ("RESOLVER", v.resolver.to_owned()),
     ]);
     template::render(tmpl, &map).map_err(|e| anyhow::anyhow!("{TEMPLATE}: {e}"))
+}
+
+/// `domain`, with `:port` unless the port is 443 (as browsers write it in `Host`).
+pub fn public_host(domain: &str, port: u16) -> String {
+    if port == 443 {
+        domain.to_owned()
+    } else {
+        format!("{domain}:{port}")
+    }
 }
 
 /// The first `nameserver` of a resolv.conf, bracketed when IPv6 (nginx's syntax).
@@ -82,6 +95,7 @@ mod tests {
             TMPL,
             &Values {
                 domain: "me.42.fr",
+                https_port: 8443,
                 tls: &tls,
                 upstream: "wordpress:9000",
                 resolver: "127.0.0.11",
@@ -91,6 +105,8 @@ mod tests {
         assert!(out.contains("server_name me.42.fr;"));
         assert!(out.contains("ssl_protocols TLSv1.2 TLSv1.3;"));
         assert!(out.contains("resolver 127.0.0.11"));
+        assert!(out.contains("fastcgi_param HTTP_HOST me.42.fr:8443;"));
+        assert_eq!(public_host("me.42.fr", 443), "me.42.fr");
         assert!(!out.contains("{{"));
     }
 

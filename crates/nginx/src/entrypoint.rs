@@ -18,6 +18,10 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     let cfg = Config::from_env();
     let domain = cfg.required(&["DOMAIN_NAME"])?.to_ascii_lowercase();
     config::check_domain(&domain).map_err(|reason| ConfigError::invalid("DOMAIN_NAME", reason))?;
+    let https_port: u16 = cfg.parse_or(&["HTTPS_PORT"], 443)?;
+    if https_port == 0 {
+        return Err(ConfigError::invalid("HTTPS_PORT", "must be between 1 and 65535").into());
+    }
     let upstream = cfg.or(&["WORDPRESS_UPSTREAM"], "wordpress:9000")?;
     // A user certificate: both files or neither (paths, typically under /run/secrets).
     let provided = match (
@@ -48,6 +52,7 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     let resolver = conf::nameserver(&resolv).unwrap_or_else(|| "127.0.0.11".into());
     conf::write(&Values {
         domain: &domain,
+        https_port,
         tls: &tls,
         upstream: &upstream,
         resolver: &resolver,
