@@ -33,8 +33,11 @@ check() { command -v "$1" >/dev/null 2>&1 || [ -e "$1" ] || need+=("$2"); }
 check dockerd docker.io
 check docker docker.io
 check debootstrap debootstrap
+# Clients the tests use: HTTPS requests, TLS handshakes, load, a TLS scan.
 check curl curl
 check openssl openssl
+check wrk wrk
+check testssl testssl.sh
 # compose: v2 plugin or v1 binary, either will do
 if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then
 	need+=(docker-compose)

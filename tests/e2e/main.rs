@@ -3,5 +3,6 @@
 
 mod mariadb;
 mod pid1;
+mod reliability;
 mod stack;
 mod wordpress;

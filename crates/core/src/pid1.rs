@@ -223,10 +223,14 @@ impl Supervisor {
     }
 
     /// Sends `sig` to `child` if it still runs.
-    pub fn signal(&self, child: Child, sig: Signal) {
+    pub fn signal(&self, child: Child, sig: Signal) -> std::io::Result<()> {
         let state = self.lock();
-        if let Some(None) = state.children.get(&child.pid) {
-            send(child.pid, sig);
+        match state.children.get(&child.pid) {
+            Some(None) => match kill(child.pid, sig) {
+                Ok(()) | Err(Errno::ESRCH) => Ok(()),
+                Err(e) => Err(std::io::Error::from(e)),
+            },
+            _ => Ok(()),
         }
     }
 

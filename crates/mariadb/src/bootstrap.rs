@@ -256,7 +256,9 @@ impl TempServer {
 
     /// Stops the server cleanly and waits for it.
     pub async fn stop(self) -> anyhow::Result<()> {
-        self.sup.signal(self.child, Signal::SIGTERM);
+        self.sup
+            .signal(self.child, Signal::SIGTERM)
+            .context("cannot stop the temporary mariadbd (is CAP_KILL granted?)")?;
         let status = self.sup.wait_async(self.child).await;
         if !status.success() {
             bail!("the temporary mariadbd {status} on shutdown");

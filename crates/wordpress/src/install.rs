@@ -15,6 +15,9 @@ use crate::settings::Settings;
 /// The installer script, as installed in the image.
 pub const SCRIPT: &str = "/etc/inception/install.php";
 
+/// Present in the webroot while an install is in progress (see install.php).
+const MARKER: &str = ".inception-installing";
+
 /// Installs the site and creates its users if needed.
 pub fn run(
     sup: &Supervisor,
@@ -37,6 +40,7 @@ pub fn run(
         "PATH",
         "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     )
+    .env("INSTALL_MARKER", webroot.join(MARKER))
     .env("WP_HOME", settings.home_url())
     .env("WP_TITLE", &settings.title)
     .env("WP_ADMIN_USER", &settings.admin.login)

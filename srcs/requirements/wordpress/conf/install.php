@@ -6,6 +6,10 @@
  *
  * Input: environment variables (not arguments, which `ps` shows). Output: one line per
  * action on stdout. Exit status 0 on success; 1 with a one-line reason on stderr.
+ *
+ * Crash safety: INSTALL_MARKER names a file created just before a new install and removed
+ * once the site and both users exist. Finding it means an install was interrupted: the
+ * tables it left (ours, with this prefix) are dropped and the install is done again.
  */
 
 function fail(string $message): void
@@ -23,6 +27,7 @@ function input(string $name): string
     return $value;
 }
 
+$marker = input('INSTALL_MARKER');
 $home = input('WP_HOME');
 $title = input('WP_TITLE');
 $admin = ['login' => input('WP_ADMIN_USER'), 'email' => input('WP_ADMIN_EMAIL'),
@@ -50,9 +55,20 @@ function wp_mail()
 require getcwd() . '/wp-load.php';
 require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 
+if (file_exists($marker)) {
+    echo "redoing an interrupted install\n";
+    foreach ($wpdb->tables('all') as $table) {
+        $wpdb->query("DROP TABLE IF EXISTS `$table`");
+    }
+    wp_cache_flush();
+}
+
 if (is_blog_installed()) {
     echo "site already installed\n";
 } else {
+    if (!file_exists($marker) && !touch($marker)) {
+        fail("cannot create $marker");
+    }
     // Passwords are hashed as WordPress receives them from a form: slashed.
     $result = wp_install($title, $admin['login'], $admin['email'], true, '', wp_slash($admin['password']));
     if (is_wp_error($result)) {
@@ -86,4 +102,7 @@ foreach ([$admin, $user] as $account) {
 // The installed site answers with its home page, not the installer.
 if (!is_blog_installed()) {
     fail('WordPress still reports the site as not installed');
+}
+if (file_exists($marker) && !unlink($marker)) {
+    fail("cannot remove $marker");
 }

@@ -1,0 +1,462 @@
+//! Faults, stops, load, bad input and secrets (SPEC.md sections 2, 3 and 7).
+
+use std::time::{Duration, Instant};
+
+use inception_tests::*;
+
+const SERVICES: [&str; 3] = ["mariadb", "wordpress", "nginx"];
+
+/// Host PID of a container's PID 1.
+fn host_pid(container: &str) -> i32 {
+    inspect(container, "{{.State.Pid}}").parse().unwrap()
+}
+
+fn restart_count(container: &str) -> u32 {
+    inspect(container, "{{.RestartCount}}").parse().unwrap()
+}
+
+fn comment(stack: &Stack, text: &str) {
+    let writer = stack.https();
+    assert!(writer.login("writer", &stack.secret("wp_user_password")));
+    let r = writer.request(
+        "/wp-comments-post.php",
+        &[
+            "--data-urlencode",
+            &format!("comment={text}"),
+            "--data-urlencode",
+            "comment_post_ID=1",
+        ],
+    );
+    assert_eq!(r.status, 302, "{}", r.body);
+}
+
+fn comment_shows(stack: &Stack, text: &str) -> bool {
+    let web = stack.https();
+    wait_until(Duration::from_secs(30), || {
+        web.request("/?p=1", &["-L"]).body.contains(text)
+    })
+}
+
+#[test]
+fn kill_9_of_each_main_process_restarts_it_healthy_and_keeps_data() {
+    let stack = Stack::new("kill9");
+    stack.up(&[]);
+    comment(&stack, "Written before the crashes");
+    for s in SERVICES {
+        let c = stack.container(s);
+        let before = restart_count(&c);
+        let t = Instant::now();
+        nix_kill(host_pid(&c));
+        assert!(
+            wait_until(Duration::from_secs(60), || restart_count(&c) > before),
+            "{s} was not restarted\n{}",
+            stack.all_logs()
+        );
+        stack.wait_healthy(s);
+        eprintln!("{s}: healthy again {:?} after kill -9", t.elapsed());
+    }
+    for s in SERVICES {
+        stack.wait_healthy(s);
+    }
+    assert!(
+        comment_shows(&stack, "Written before the crashes"),
+        "{}",
+        stack.all_logs()
+    );
+    // InnoDB recovered what it had to, and the bootstrap did not run again.
+    assert_eq!(
+        logs(&stack.container("mariadb"))
+            .matches("first start complete")
+            .count(),
+        1
+    );
+}
+
+/// SIGKILL from the host, as a crash would.
+fn nix_kill(pid: i32) {
+    let o = run(std::process::Command::new("kill").args(["-9", &pid.to_string()]));
+    assert!(o.status.success(), "kill -9 {pid}: {}", stderr(&o));
+}
+
+#[test]
+fn every_docker_stop_is_graceful_and_mariadb_shuts_down_cleanly() {
+    let stack = Stack::new("stops");
+    stack.up(&[]);
+    // The order compose uses: the entry first, the database last.
+    for s in ["nginx", "wordpress", "mariadb"] {
+        let c = stack.container(s);
+        let t = Instant::now();
+        docker_ok(&["stop", "-t", "20", &c]);
+        let took = t.elapsed();
+        eprintln!("{s}: docker stop took {took:?}");
+        assert!(took < Duration::from_secs(5), "{s}: stop took {took:?}");
+        assert_eq!(
+            inspect(&c, "{{.State.ExitCode}}"),
+            "0",
+            "{s} did not exit cleanly\n{}",
+            logs(&c)
+        );
+    }
+    assert!(logs(&stack.container("mariadb")).contains("mariadbd: Shutdown complete"));
+    let before = logs(&stack.container("mariadb")).len();
+    stack.up(&[]);
+    let after = logs(&stack.container("mariadb"))[before..].to_lowercase();
+    assert!(!after.contains("crash recovery"), "{after}");
+    assert_eq!(stack.https().get("/").status, 200);
+}
+
+#[test]
+fn restarting_mariadb_under_wordpress_recovers_without_intervention() {
+    let stack = Stack::new("dbrestart");
+    stack.up(&[]);
+    stack.compose_ok(&["restart", "mariadb"]);
+    stack.wait_healthy("mariadb");
+    let web = stack.https();
+    assert!(
+        wait_until(Duration::from_secs(20), || web.get("/").status == 200),
+        "{}",
+        stack.all_logs()
+    );
+    for s in ["wordpress", "nginx"] {
+        assert_eq!(restart_count(&stack.container(s)), 0, "{s} restarted");
+    }
+}
+
+#[test]
+fn a_stop_while_wordpress_waits_for_its_database_ends_it_at_once() {
+    let stack = Stack::new("wp-term");
+    stack.compose_ok(&["up", "-d", "--no-build", "--no-deps", "wordpress"]);
+    let c = stack.container("wordpress");
+    assert!(wait_until(Duration::from_secs(20), || logs(&c)
+        .contains("waiting for the database")));
+    let t = Instant::now();
+    docker_ok(&["stop", "-t", "10", &c]);
+    assert!(
+        t.elapsed() < Duration::from_secs(3),
+        "stop took {:?}",
+        t.elapsed()
+    );
+    // docker stop sends the image's STOPSIGNAL, SIGQUIT (3): 128 + 3.
+    assert_eq!(inspect(&c, "{{.State.ExitCode}}"), "131");
+}
+
+#[test]
+fn an_interrupted_wordpress_install_is_redone_cleanly() {
+    let stack = Stack::new("wp-redo");
+    stack.up(&["mariadb", "wordpress"]);
+    // What a crash in the middle of the install leaves: the marker and a half-written site.
+    stack.compose_ok(&["stop", "wordpress"]);
+    std::fs::write(stack.data().join("wordpress/.inception-installing"), "").unwrap();
+    stack.sql("DELETE FROM wordpress.wp_options WHERE option_name = 'blogname'; DELETE FROM wordpress.wp_users WHERE user_login = 'writer'");
+    stack.compose_ok(&["start", "wordpress"]);
+    stack.wait_healthy("wordpress");
+    assert!(logs(&stack.container("wordpress")).contains("redoing an interrupted install"));
+    assert!(
+        !stack
+            .data()
+            .join("wordpress/.inception-installing")
+            .exists()
+    );
+    assert_eq!(
+        stack
+            .sql("SELECT option_value FROM wordpress.wp_options WHERE option_name = 'blogname'")
+            .trim(),
+        "Inception E2E"
+    );
+    assert_eq!(
+        stack.sql("SELECT COUNT(*) FROM wordpress.wp_users").trim(),
+        "2"
+    );
+}
+
+#[test]
+fn sixty_seconds_of_load_give_no_5xx_and_no_restart() {
+    let stack = Stack::new("load");
+    stack.up(&[]);
+    let url = format!("https://127.0.0.1:{}/", stack.port());
+    let header = format!("Host: {}:{}", stack.domain(), stack.port());
+    let o = run(std::process::Command::new("wrk").args([
+        "-t2",
+        "-c32",
+        "-d60s",
+        "--timeout",
+        "10s",
+        "-H",
+        &header,
+        &url,
+    ]));
+    let out = stdout(&o);
+    eprintln!("{out}");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        !out.contains("Non-2xx or 3xx responses"),
+        "errors under load:\n{out}"
+    );
+    let requests: u64 = out
+        .lines()
+        .find(|l| l.contains("requests in"))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(requests > 100, "only {requests} requests served:\n{out}");
+    for s in SERVICES {
+        let c = stack.container(s);
+        assert_eq!(restart_count(&c), 0, "{s} restarted under load");
+        let mem = docker_ok(&["stats", "--no-stream", "--format", "{{.MemUsage}}", &c]);
+        eprintln!("{s}: {}", mem.trim());
+    }
+}
+
+/// Runs an image with `env` and returns (exit code, stderr); `data` is mounted at `mount`.
+fn run_bad(image: &str, env: &[(&str, &str)], data: &str, mount: &str) -> (i32, String) {
+    let mut args = vec![
+        "run".to_string(),
+        "--rm".into(),
+        "-v".into(),
+        format!("{data}:{mount}"),
+    ];
+    for (k, v) in env {
+        args.push("-e".into());
+        args.push(format!("{k}={v}"));
+    }
+    args.push(image.into());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = docker(&refs);
+    (o.status.code().unwrap_or(-1), stderr(&o))
+}
+
+const WP_OK: [(&str, &str); 10] = [
+    ("WORDPRESS_DB_NAME", "wordpress"),
+    ("WORDPRESS_DB_USER", "wordpress"),
+    ("WORDPRESS_DB_PASSWORD", "x"),
+    ("DOMAIN_NAME", "me.42.fr"),
+    ("WP_ADMIN_USER", "webmaster"),
+    ("WP_ADMIN_EMAIL", "w@example.com"),
+    ("WP_ADMIN_PASSWORD", "x"),
+    ("WP_USER", "writer"),
+    ("WP_USER_EMAIL", "u@example.com"),
+    ("WP_USER_PASSWORD", "x"),
+];
+
+/// WP_OK with `changes` applied (an empty value removes the variable).
+fn wp_env(changes: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    let mut env: Vec<(&str, &str)> = WP_OK.to_vec();
+    for (k, v) in changes {
+        env.retain(|(e, _)| e != k);
+        if !v.is_empty() {
+            env.push((k, v));
+        }
+    }
+    env
+}
+
+#[test]
+fn bad_input_exits_non_zero_with_one_line_naming_the_variable_and_touches_no_data() {
+    let name = unique("bad-input");
+    let dir = TempDir::new(&name);
+    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (
+            wp_env(&[("WORDPRESS_DB_PASSWORD", "")]),
+            "WORDPRESS_DB_PASSWORD is required",
+        ),
+        (
+            wp_env(&[
+                ("WP_ADMIN_PASSWORD", ""),
+                ("WP_ADMIN_PASSWORD_FILE", "/run/secrets/missing"),
+            ]),
+            "cannot read WP_ADMIN_PASSWORD_FILE (/run/secrets/missing)",
+        ),
+        (
+            wp_env(&[("WP_USER_PASSWORD_FILE", "/etc/hostname")]),
+            "both WP_USER_PASSWORD and WP_USER_PASSWORD_FILE are set",
+        ),
+        (
+            wp_env(&[("WP_ADMIN_USER", "Administrator")]),
+            "WP_ADMIN_USER is invalid",
+        ),
+        (
+            wp_env(&[("DOMAIN_NAME", "not a domain")]),
+            "DOMAIN_NAME is invalid",
+        ),
+        (wp_env(&[("HTTPS_PORT", "99999")]), "HTTPS_PORT is invalid"),
+        (
+            wp_env(&[("WP_USER_EMAIL", "")]),
+            "WP_USER_EMAIL is required",
+        ),
+    ];
+    for (env, expected) in cases {
+        let data = dir.dir(&format!(
+            "wp-{}",
+            SEQ_FREE.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        ));
+        let (code, err) = run_bad(WORDPRESS, &env, &data, "/var/www/html");
+        assert_eq!(code, 78, "{expected}: {err}");
+        assert_eq!(err.lines().count(), 1, "one line expected: {err}");
+        assert!(err.contains(expected), "expected {expected:?} in {err:?}");
+        assert_eq!(
+            std::fs::read_dir(&data).unwrap().count(),
+            0,
+            "{expected}: data touched"
+        );
+    }
+    // nginx: a bad domain or port.
+    let certs = dir.dir("certs");
+    let (code, err) = run_bad(
+        NGINX,
+        &[("DOMAIN_NAME", "bad_domain!")],
+        &certs,
+        "/etc/nginx/certs",
+    );
+    assert_eq!((code, err.lines().count()), (78, 1), "{err}");
+    assert!(err.contains("DOMAIN_NAME is invalid"), "{err}");
+    let (code, err) = run_bad(
+        NGINX,
+        &[("DOMAIN_NAME", "me.42.fr"), ("HTTPS_PORT", "http")],
+        &certs,
+        "/etc/nginx/certs",
+    );
+    assert_eq!(code, 78);
+    assert!(err.contains("HTTPS_PORT is invalid"), "{err}");
+    assert_eq!(std::fs::read_dir(&certs).unwrap().count(), 0);
+    // mariadb: an empty root password secret.
+    let empty = dir.path().join("empty-secret");
+    std::fs::write(&empty, "\n").unwrap();
+    let data = dir.dir("db");
+    let o = docker(&[
+        "run",
+        "--rm",
+        "-v",
+        &format!("{data}:/var/lib/mysql"),
+        "-v",
+        &format!("{}:/run/secrets/root:ro", empty.display()),
+        "-e",
+        "MARIADB_ROOT_PASSWORD_FILE=/run/secrets/root",
+        MARIADB,
+    ]);
+    assert_eq!(o.status.code(), Some(78), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("MARIADB_ROOT_PASSWORD"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read_dir(&data).unwrap().count(), 0);
+}
+
+static SEQ_FREE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+#[test]
+fn no_secret_value_is_in_images_containers_or_their_filesystems() {
+    let stack = Stack::new("secrets");
+    stack.up(&[]);
+    let secrets: Vec<String> = SECRETS.iter().map(|s| stack.secret(s)).collect();
+    let mut haystacks = Vec::new();
+    for s in SERVICES {
+        let c = stack.container(s);
+        let image = format!("{s}:inception");
+        haystacks.push((
+            format!("docker history {image}"),
+            docker_ok(&["history", "--no-trunc", &image]).into_bytes(),
+        ));
+        haystacks.push((
+            format!("docker inspect {image}"),
+            docker_ok(&["image", "inspect", &image]).into_bytes(),
+        ));
+        haystacks.push((
+            format!("docker inspect {c}"),
+            docker_ok(&["inspect", &c]).into_bytes(),
+        ));
+        let export = run(std::process::Command::new("docker").args(["export", &c]));
+        assert!(export.status.success());
+        haystacks.push((format!("docker export {c}"), export.stdout));
+    }
+    for (what, bytes) in &haystacks {
+        for secret in &secrets {
+            let found = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+            assert!(!found, "a secret value appears in {what}");
+        }
+    }
+    // The checks can see secrets: the mounted file does hold one.
+    let mounted = stdout(&stack.exec("wordpress", &["cat", "/run/secrets/db_password"]));
+    assert!(secrets.contains(&mounted));
+}
+
+#[test]
+fn env_and_secrets_are_git_ignored_and_secret_files_are_private() {
+    for path in [".env", "secrets/db_password.txt", "vendor/x"] {
+        let o = run(std::process::Command::new("git")
+            .args(["check-ignore", "-q", path])
+            .current_dir(repo()));
+        assert!(
+            o.status.success(),
+            "{path} is not ignored by git: {}",
+            stderr(&o)
+        );
+    }
+    let dir = TempDir::new(&unique("configure"));
+    let env = dir.path().join("env");
+    let secrets = dir.path().join("secrets");
+    let o = run(
+        std::process::Command::new(repo().join("scripts/configure.sh"))
+            .args([&env, &secrets])
+            .env("LOGIN", "someone"),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let first = std::fs::read_to_string(secrets.join("db_password.txt")).unwrap();
+    assert_eq!(first.len(), 32);
+    for name in SECRETS {
+        let mode = std::fs::metadata(secrets.join(format!("{name}.txt"))).unwrap();
+        assert_eq!(
+            std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777,
+            0o600
+        );
+    }
+    // A second run keeps what exists.
+    run(std::process::Command::new(repo().join("scripts/configure.sh")).args([&env, &secrets]));
+    assert_eq!(
+        std::fs::read_to_string(secrets.join("db_password.txt")).unwrap(),
+        first
+    );
+    assert!(
+        std::fs::read_to_string(&env)
+            .unwrap()
+            .contains("DOMAIN_NAME=someone.42.fr")
+    );
+}
+
+#[test]
+fn hardening_is_in_place() {
+    let stack = Stack::new("hardening");
+    stack.up(&[]);
+    for s in SERVICES {
+        let c = stack.container(s);
+        assert_eq!(inspect(&c, "{{.HostConfig.ReadonlyRootfs}}"), "true", "{s}");
+        assert_eq!(inspect(&c, "{{.HostConfig.CapDrop}}"), "[ALL]", "{s}");
+        assert!(
+            inspect(&c, "{{.HostConfig.SecurityOpt}}").contains("no-new-privileges:true"),
+            "{s}"
+        );
+    }
+    // Workers are not root: www-data is uid 33, mysql 999 (fixed in the images).
+    let ps = |s: &str| docker_ok(&["top", &stack.container(s), "-eo", "pid,uid,args"]);
+    let runs_as = |s: &str, uid: &str, what: &str| {
+        ps(s)
+            .lines()
+            .any(|l| l.split_whitespace().nth(1) == Some(uid) && l.contains(what))
+    };
+    assert!(
+        runs_as("wordpress", "33", "php-fpm: pool"),
+        "{}",
+        ps("wordpress")
+    );
+    assert!(runs_as("nginx", "33", "nginx: worker"), "{}", ps("nginx"));
+    assert!(runs_as("mariadb", "999", "mariadbd"), "{}", ps("mariadb"));
+    // No remote root, and DISALLOW_FILE_EDIT.
+    assert_eq!(
+        stack
+            .sql("SELECT COUNT(*) FROM mysql.user WHERE User = 'root' AND Host <> 'localhost'")
+            .trim(),
+        "0"
+    );
+    let config = std::fs::read_to_string(stack.data().join("wordpress/wp-config.php")).unwrap();
+    assert!(config.contains("define('DISALLOW_FILE_EDIT', true);"));
+}
