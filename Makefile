@@ -33,7 +33,7 @@ SUDO        := $(shell [ "$$(id -u)" -eq 0 ] || docker info >/dev/null 2>&1 || e
 export DOMAIN_NAME DATA_DIR HTTPS_PORT SECRETS_DIR TAG BUILDER LOGIN
 
 .PHONY: all help provision configure base vendor builder build up wait down clean fclean re \
-	logs ps status lint test test-unit test-e2e bench
+	logs ps status lint test test-unit test-e2e audit bench
 
 all: provision configure base build up wait ## Set up what is missing, build, start, wait until healthy
 	@printf '\nInception is up: https://%s%s\n' "$(DOMAIN_NAME)" "$(if $(filter 443,$(HTTPS_PORT)),,:$(HTTPS_PORT))"
@@ -112,6 +112,12 @@ test-unit: ## Unit tests of the Rust workspace
 
 test-e2e: provision base build ## The end-to-end suite against real containers (throwaway projects)
 	cargo test -p inception-tests --test e2e --quiet -- --test-threads=$(TEST_THREADS) $(TEST)
+
+audit: ## TLS scan of the running site with testssl (HIGH/CRITICAL findings, JSON in /tmp)
+	@testssl --quiet --color 0 --warnings off --ip 127.0.0.1 --jsonfile /tmp/inception-testssl.json \
+		"https://$(DOMAIN_NAME):$(HTTPS_PORT)" >/dev/null || true
+	@grep -E '"severity" *: *"(HIGH|CRITICAL)"' -B3 /tmp/inception-testssl.json | grep -E '"(id|finding)"' || \
+		echo "audit: no HIGH or CRITICAL finding"
 
 bench: provision base build ## Measure stop/start times, throughput, sizes (throwaway project)
 	cargo test -p inception-tests --release --test bench --quiet -- --nocapture --test-threads=1

@@ -460,3 +460,61 @@ fn hardening_is_in_place() {
     let config = std::fs::read_to_string(stack.data().join("wordpress/wp-config.php")).unwrap();
     assert!(config.contains("define('DISALLOW_FILE_EDIT', true);"));
 }
+
+#[test]
+fn testssl_finds_nothing_high_but_the_self_signed_certificate() {
+    let stack = Stack::new("testssl");
+    stack.up(&[]);
+    let json = stack.dir.path().join("testssl.json");
+    let url = format!("https://{}:{}", stack.domain(), stack.port());
+    let o = run(std::process::Command::new("testssl")
+        .args([
+            "--quiet",
+            "--color",
+            "0",
+            "--warnings",
+            "off",
+            "--ip",
+            "127.0.0.1",
+            "--jsonfile",
+        ])
+        .arg(&json)
+        .arg(&url));
+    // testssl's exit code does not reflect its findings: read their severities.
+    let text =
+        std::fs::read_to_string(&json).unwrap_or_else(|_| panic!("no report: {}", stdout(&o)));
+    let findings = findings_at_least_high(&text);
+    assert!(
+        findings.iter().any(|(id, _)| id == "cert_chain_of_trust"),
+        "the scan did not run: {text}"
+    );
+    let inherent = ["cert_chain_of_trust", "cert_revocation"];
+    let others: Vec<_> = findings
+        .iter()
+        .filter(|(id, _)| !inherent.contains(&id.as_str()))
+        .collect();
+    assert!(others.is_empty(), "HIGH or CRITICAL findings: {others:?}");
+}
+
+/// (id, finding) of every HIGH or CRITICAL entry of a testssl JSON report.
+fn findings_at_least_high(json: &str) -> Vec<(String, String)> {
+    // The report is a flat array of objects with string fields: read them field by field.
+    let field = |obj: &str, name: &str| -> Option<String> {
+        let key = format!("\"{name}\"");
+        let rest = &obj[obj.find(&key)? + key.len()..];
+        let start = rest.find('"')? + 1;
+        let end = start + rest[start..].find('"')?;
+        Some(rest[start..end].to_owned())
+    };
+    json.split('}')
+        .filter_map(|obj| {
+            let severity = field(obj, "severity")?;
+            (severity == "HIGH" || severity == "CRITICAL").then(|| {
+                (
+                    field(obj, "id").unwrap_or_default(),
+                    field(obj, "finding").unwrap_or_default(),
+                )
+            })
+        })
+        .collect()
+}

@@ -225,3 +225,71 @@ fn nginx_reaches_a_recreated_wordpress_at_its_new_address() {
     assert_eq!(inspect(&stack.container("nginx"), "{{.RestartCount}}"), "0");
     drop(squatter);
 }
+
+#[test]
+fn anonymous_pages_are_micro_cached_and_sessions_never_are() {
+    let stack = Stack::new("cache");
+    stack.up(&[]);
+    let web = stack.https();
+    let status = |r: &Reply| {
+        r.headers
+            .lines()
+            .find_map(|l| l.strip_prefix("x-cache: "))
+            .unwrap_or("none")
+            .trim()
+            .to_owned()
+    };
+    // Two requests within the second: the second comes from the cache.
+    let hit = wait_until(Duration::from_secs(10), || {
+        web.get("/");
+        status(&web.get("/")) == "hit"
+    });
+    assert!(hit, "anonymous front page never cached");
+
+    // A logged-in user bypasses it, and what they see is never served to anybody else.
+    let admin = stack.https();
+    assert!(admin.login("webmaster", &stack.secret("wp_admin_password")));
+    for _ in 0..2 {
+        let page = admin.get("/");
+        assert_eq!(status(&page), "bypass");
+        assert!(
+            page.body.contains("wpadminbar"),
+            "the admin's page has no toolbar"
+        );
+    }
+    assert!(
+        !web.get("/").body.contains("wpadminbar"),
+        "an admin's page was served to a visitor"
+    );
+    // Neither the dashboard nor a POST is cached.
+    assert_eq!(status(&admin.get("/wp-admin/")), "bypass");
+    assert_eq!(status(&web.request("/", &["-d", "x=1"])), "bypass");
+
+    // A change shows to visitors within seconds.
+    web.request("/?page_id=2", &["-L"]);
+    let nonce = admin.get("/wp-admin/admin-ajax.php?action=rest-nonce").body;
+    let edit = admin.request(
+        "/wp-json/wp/v2/pages/2",
+        &[
+            "-H",
+            &format!("X-WP-Nonce: {}", nonce.trim()),
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            r#"{"content":"Fresh after the edit"}"#,
+        ],
+    );
+    assert_eq!(edit.status, 200, "{}", edit.body);
+    let t = Instant::now();
+    let fresh = wait_until(Duration::from_secs(10), || {
+        web.request("/?page_id=2", &["-L"])
+            .body
+            .contains("Fresh after the edit")
+    });
+    assert!(fresh, "the edit never reached visitors");
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "stale for {:?}",
+        t.elapsed()
+    );
+}
