@@ -5,8 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
-use inception_core::exit;
-use inception_core::probe::mysql::Target;
+use inception_core::probe::{self, mysql::Target};
 
 use crate::datadir::{HEALTH_CNF, MARKER};
 use crate::entrypoint::DATADIR;
@@ -14,22 +13,9 @@ use crate::entrypoint::DATADIR;
 const QUERY: &str = "SELECT CONCAT(SUPPORT, ' ', @@version) FROM information_schema.ENGINES \
                      WHERE ENGINE = 'InnoDB'";
 
-/// Runs the check and prints its verdict.
+/// Runs the check and prints its verdict on one line.
 pub fn run() -> anyhow::Result<u8> {
-    let verdict = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
-        .block_on(check());
-    Ok(match verdict {
-        Ok(line) => {
-            println!("healthy: {line}");
-            exit::OK
-        }
-        Err(e) => {
-            println!("unhealthy: {e:#}");
-            exit::FAILURE
-        }
-    })
+    Ok(probe::report(probe::block_on(check())?))
 }
 
 async fn check() -> anyhow::Result<String> {

@@ -3,36 +3,26 @@
 
 use std::time::Duration;
 
-use inception_core::exit;
-use inception_core::probe::tls;
+use inception_core::probe::{self, tls};
 
 /// Runs the check and prints its verdict on one line.
 pub fn run() -> anyhow::Result<u8> {
     let domain = std::env::var("DOMAIN_NAME").unwrap_or_else(|_| "localhost".into());
-    let verdict = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
-        .block_on(tls::get(
-            "127.0.0.1:443",
-            &domain,
-            "/healthz",
-            Duration::from_secs(3),
-        ));
-    Ok(match verdict {
-        Ok(a) if (200..400).contains(&a.status) => {
-            println!(
-                "healthy: {} handshake for {domain}, /healthz answered {}",
-                a.protocol, a.status
-            );
-            exit::OK
-        }
-        Ok(a) => {
-            println!("unhealthy: /healthz answered {}", a.status);
-            exit::FAILURE
-        }
-        Err(e) => {
-            println!("unhealthy: {e:#}");
-            exit::FAILURE
-        }
-    })
+    let answer = probe::block_on(tls::get(
+        "127.0.0.1:443",
+        &domain,
+        "/healthz",
+        Duration::from_secs(3),
+    ))?;
+    Ok(probe::report(answer.and_then(|a| {
+        anyhow::ensure!(
+            (200..400).contains(&a.status),
+            "/healthz answered {}",
+            a.status
+        );
+        Ok(format!(
+            "{} handshake for {domain}, /healthz answered {}",
+            a.protocol, a.status
+        ))
+    })))
 }

@@ -94,6 +94,16 @@ pub async fn get(
     request(addr, &params, b"", timeout).await
 }
 
+/// Asks php-fpm at `addr` for its ping path; succeeds when it answers 200 with `pong`.
+pub async fn ping(addr: &str, path: &str, timeout: Duration) -> anyhow::Result<String> {
+    let r = get(addr, path, path, timeout).await?;
+    if r.status == 200 && r.body.trim_ascii() == b"pong" {
+        Ok(format!("php-fpm at {addr} answered {path} with pong"))
+    } else {
+        bail!("php-fpm at {addr} answered {path} with status {}", r.status)
+    }
+}
+
 fn record(out: &mut Vec<u8>, kind: u8, content: &[u8]) {
     let padding = (8 - content.len() % 8) % 8;
     out.extend_from_slice(&[VERSION, kind]);

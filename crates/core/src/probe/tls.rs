@@ -11,9 +11,8 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::tcp;
+use super::{http, tcp};
 
 /// What the server answered.
 #[derive(Debug, Clone)]
@@ -46,24 +45,7 @@ pub async fn get(addr: &str, host: &str, path: &str, timeout: Duration) -> anyho
             .protocol_version()
             .map(|v| format!("{v:?}"))
             .unwrap_or_default();
-        let request =
-            format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: inception-health\r\nConnection: close\r\n\r\n");
-        tls.write_all(request.as_bytes()).await?;
-        let mut head = Vec::new();
-        let mut buf = [0u8; 1024];
-        while !head.windows(2).any(|w| w == b"\r\n") {
-            let n = tls.read(&mut buf).await?;
-            if n == 0 {
-                break;
-            }
-            head.extend_from_slice(&buf[..n]);
-        }
-        let line = String::from_utf8_lossy(&head);
-        let status = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .with_context(|| format!("no HTTP status line from {addr}"))?;
+        let status = http::status_of(&mut tls, host, path).await?;
         Ok(Answer { protocol, status })
     })
     .await
