@@ -20,6 +20,8 @@ TAG         ?= inception
 BUILDER     ?= inception-builder:$(TAG)
 # How long `make` waits for every service to be healthy.
 WAIT_TIMEOUT ?= 180
+# 1: also the bonus services (static site, adminer); 0: the mandatory part alone.
+BONUS       ?= 1
 # Cargo test arguments for the end-to-end suite (e.g. TEST=mariadb to run some).
 TEST        ?=
 TEST_THREADS ?= 2
@@ -30,7 +32,9 @@ COMPOSE     := $(COMPOSE_BIN) -p $(PROJECT) -f docker-compose.yml
 # Run docker as the invoking user when possible, through sudo otherwise.
 SUDO        := $(shell [ "$$(id -u)" -eq 0 ] || docker info >/dev/null 2>&1 || echo sudo)
 
-export DOMAIN_NAME DATA_DIR HTTPS_PORT SECRETS_DIR TAG BUILDER LOGIN
+COMPOSE_PROFILES := $(if $(filter 1,$(BONUS)),bonus,)
+
+export DOMAIN_NAME DATA_DIR HTTPS_PORT SECRETS_DIR TAG BUILDER LOGIN COMPOSE_PROFILES
 
 .PHONY: all help provision configure base vendor builder build up wait down clean fclean re \
 	logs ps status lint test test-unit test-e2e audit bench
@@ -63,8 +67,8 @@ builder: vendor ## Compile the Rust workspace once into the builder image
 	@$(SUDO) docker build -q -t $(BUILDER) -f srcs/requirements/builder/Dockerfile . >/dev/null
 	@echo "builder: $(BUILDER) ready"
 
-build: configure builder ## Build every service image
-	@$(SUDO) $(COMPOSE) build -q --build-arg BUILDER=$(BUILDER)
+build: configure builder ## Build every service image (bonus ones included)
+	@$(SUDO) COMPOSE_PROFILES=bonus $(COMPOSE) build -q --build-arg BUILDER=$(BUILDER)
 
 up: ## Start the stack in the background
 	@$(SUDO) $(COMPOSE) up -d --remove-orphans

@@ -272,6 +272,8 @@ impl Stack {
             ("MYSQL_USER", "wordpress"),
             ("BUILDER", BUILDER),
             ("LOG_FORMAT", "human"),
+            // The mandatory services only, unless a test asks for the bonus ones.
+            ("COMPOSE_PROFILES", ""),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -1,6 +1,7 @@
 //! End-to-end suite: real images, real containers, real services. Run by `make test` after
 //! `make build`; every test owns its containers, networks and data and removes them.
 
+mod bonus;
 mod mariadb;
 mod pid1;
 mod reliability;
