@@ -33,6 +33,11 @@ COMPOSE     := $(COMPOSE_BIN) -p $(PROJECT) -f docker-compose.yml
 SUDO        := $(shell [ "$$(id -u)" -eq 0 ] || docker info >/dev/null 2>&1 || echo sudo)
 
 COMPOSE_PROFILES := $(if $(filter 1,$(BONUS)),bonus,)
+# Without the bonus services, WordPress has no object cache to talk to.
+ifneq ($(BONUS),1)
+WP_REDIS_HOST :=
+export WP_REDIS_HOST
+endif
 
 export DOMAIN_NAME DATA_DIR HTTPS_PORT SECRETS_DIR TAG BUILDER LOGIN COMPOSE_PROFILES
 

@@ -223,11 +223,12 @@ fn compose_command() -> Vec<String> {
 }
 
 /// The secrets the stack reads.
-pub const SECRETS: [&str; 4] = [
+pub const SECRETS: [&str; 5] = [
     "db_root_password",
     "db_password",
     "wp_admin_password",
     "wp_user_password",
+    "redis_password",
 ];
 
 /// A throwaway copy of the whole stack: its own compose project, container names, data
@@ -274,6 +275,7 @@ impl Stack {
             ("LOG_FORMAT", "human"),
             // The mandatory services only, unless a test asks for the bonus ones.
             ("COMPOSE_PROFILES", ""),
+            ("WP_REDIS_HOST", ""),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

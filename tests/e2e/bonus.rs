@@ -6,6 +6,7 @@ use inception_tests::*;
 fn the_static_site_and_adminer_are_served_through_nginx() {
     let mut stack = Stack::new("bonus");
     stack.set("COMPOSE_PROFILES", "bonus");
+    stack.set("WP_REDIS_HOST", "redis:6379");
     stack.up(&[]);
     let web = stack.https();
 
@@ -84,4 +85,76 @@ fn the_static_site_and_adminer_are_served_through_nginx() {
         !denied.body.contains("wp_posts"),
         "a wrong password was accepted"
     );
+}
+
+/// Redis's keyspace hits so far.
+fn redis_hits(stack: &Stack) -> u64 {
+    let pwd = stack.secret("redis_password");
+    let o = docker(&[
+        "exec",
+        "-e",
+        &format!("REDISCLI_AUTH={pwd}"),
+        &stack.container("redis"),
+        "redis-cli",
+        "INFO",
+        "stats",
+    ]);
+    stdout(&o)
+        .lines()
+        .find_map(|l| l.strip_prefix("keyspace_hits:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no keyspace_hits in {}{}", stdout(&o), stderr(&o)))
+}
+
+#[test]
+fn redis_serves_wordpress_object_cache_hits_and_is_optional() {
+    let mut stack = Stack::new("redis");
+    stack.set("COMPOSE_PROFILES", "bonus");
+    stack.set("WP_REDIS_HOST", "redis:6379");
+    stack.up(&[]);
+    assert_eq!(
+        stack
+            .exec("redis", &["inception-redis", "health"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let web = stack.https();
+    // Past nginx's page cache, so that every request runs WordPress.
+    let page = || web.request("/", &["-H", "Cookie: wordpress_no_cache=1"]);
+    page();
+    let before = redis_hits(&stack);
+    let warm = page();
+    assert_eq!(warm.status, 200);
+    assert!(
+        redis_hits(&stack) > before,
+        "no keyspace hits after a warm page view"
+    );
+    let report = warm
+        .body
+        .lines()
+        .find(|l| l.contains("object cache:"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(report.contains("object cache: redis,"), "{report}");
+    let hits: u64 = report
+        .split(", ")
+        .nth(1)
+        .and_then(|h| h.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(hits > 0, "WordPress reports no cache hits: {report}");
+
+    // Without redis, WordPress keeps serving from memory.
+    stack.compose_ok(&["stop", "redis"]);
+    let degraded = page();
+    assert_eq!(degraded.status, 200, "{}", degraded.body);
+    assert!(
+        degraded
+            .body
+            .contains("object cache: memory only (redis unavailable)")
+    );
+    stack.compose_ok(&["start", "redis"]);
+    stack.wait_healthy("redis");
+    assert!(page().body.contains("object cache: redis,"));
 }

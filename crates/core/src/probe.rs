@@ -29,5 +29,6 @@ pub fn block_on<F: std::future::Future>(probe: F) -> std::io::Result<F::Output> 
 pub mod fastcgi;
 pub mod http;
 pub mod mysql;
+pub mod redis;
 pub mod tcp;
 pub mod tls;

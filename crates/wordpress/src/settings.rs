@@ -56,6 +56,8 @@ pub struct Settings {
     pub user: Account,
     /// The second user's role.
     pub role: String,
+    /// Redis for the object cache (bonus): `host:port` and password, when configured.
+    pub redis: Option<(String, String)>,
 }
 
 impl Settings {
@@ -129,7 +131,12 @@ impl Settings {
                 format!("must be one of {}", ROLES.join(", ")),
             ));
         }
+        let redis = match cfg.optional(&["WP_REDIS_HOST"])? {
+            None => None,
+            Some(host) => Some((host, cfg.required(&["WP_REDIS_PASSWORD"])?)),
+        };
         Ok(Settings {
+            redis,
             db,
             domain,
             https_port,

@@ -16,6 +16,10 @@ use crate::settings::Settings;
 
 /// The template, as installed in the image.
 pub const TEMPLATE: &str = "/etc/inception/wp-config.php.tmpl";
+/// Our object-cache drop-in, as installed in the image.
+pub const OBJECT_CACHE: &str = "/etc/inception/object-cache.php";
+/// What marks a wp-content/object-cache.php as ours (and so ours to remove).
+const OBJECT_CACHE_MARK: &str = "Inception object cache";
 
 /// The eight keys and salts WordPress signs cookies and nonces with.
 const SALT_NAMES: [&str; 8] = [
@@ -44,6 +48,19 @@ pub fn render(tmpl: &str, settings: &Settings) -> anyhow::Result<String> {
         ("DB_HOST", php_string(&db.host)),
         ("TABLE_PREFIX", php_string(&db.table_prefix)),
         ("HOME_URL", php_string(&settings.home_url())),
+        (
+            "REDIS_HOST",
+            php_string(settings.redis.as_ref().map_or("", |r| &r.0)),
+        ),
+        (
+            "REDIS_PASSWORD",
+            php_string(settings.redis.as_ref().map_or("", |r| &r.1)),
+        ),
+        // One key space per site: database and table prefix.
+        (
+            "CACHE_KEY_SALT",
+            php_string(&format!("{}:{}", db.name, db.table_prefix)),
+        ),
     ]);
     template::render(tmpl, &values).map_err(|e| anyhow::anyhow!("{TEMPLATE}: {e}"))
 }
@@ -80,6 +97,32 @@ pub fn write(webroot: &Path, settings: &Settings, www: &Account) -> anyhow::Resu
         tracing::info!(path = %path.display(), home = %settings.home_url(), "wrote wp-config.php");
     }
     fs::chown(&path, 0, www.gid)?;
+    object_cache(webroot, settings.redis.is_some())
+}
+
+/// Installs the object-cache drop-in when Redis is configured; removes ours when it is not
+/// (a drop-in someone else installed is left alone).
+fn object_cache(webroot: &Path, enabled: bool) -> anyhow::Result<()> {
+    let target = webroot.join("wp-content/object-cache.php");
+    let current = std::fs::read_to_string(&target).ok();
+    let ours = current
+        .as_deref()
+        .is_some_and(|c| c.contains(OBJECT_CACHE_MARK));
+    if enabled {
+        if current.is_some() && !ours {
+            tracing::warn!(path = %target.display(), "another object cache is installed; left alone");
+            return Ok(());
+        }
+        let dropin =
+            std::fs::read(OBJECT_CACHE).with_context(|| format!("cannot read {OBJECT_CACHE}"))?;
+        if fs::write_if_changed(&target, &dropin, 0o644)? {
+            tracing::info!(path = %target.display(), "object cache: redis");
+        }
+    } else if ours {
+        std::fs::remove_file(&target)
+            .with_context(|| format!("cannot remove {}", target.display()))?;
+        tracing::info!("object cache: none (WP_REDIS_HOST unset)");
+    }
     Ok(())
 }
 

@@ -1,0 +1,93 @@
+//! `inception-redis`: PID 1 of the redis container (bonus): WordPress's object cache.
+//!
+//! Renders redis.conf (password from `REDIS_PASSWORD`/`_FILE`, memory limit, no persistence)
+//! into a runtime directory, then execs redis-server as the redis user. `health` sends AUTH
+//! and PING.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use inception_core::cli::Action;
+use inception_core::config::{Config, ConfigError};
+use inception_core::probe::{self, redis};
+use inception_core::user::Account;
+use inception_core::{exit, fs, log, pid1, template};
+
+const TEMPLATE: &str = "/etc/inception/redis.conf.tmpl";
+const RENDERED: &str = "/run/redis/redis.conf";
+const SERVICE: &[&str] = &["redis-server", RENDERED];
+
+/// A value for redis.conf: double-quoted, with `\` and `"` escaped.
+fn quoted(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// A memory size redis accepts: digits with an optional kb/mb/gb unit.
+fn check_memory(value: &str) -> Result<(), String> {
+    let digits = value.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &value[digits.len()..];
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("must be a number with an optional kb, mb or gb unit".into());
+    }
+    match unit.to_ascii_lowercase().as_str() {
+        "" | "kb" | "mb" | "gb" => Ok(()),
+        _ => Err(format!("unknown unit {unit:?}")),
+    }
+}
+
+fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
+    let cfg = Config::from_env();
+    let password = cfg.required(&["REDIS_PASSWORD"])?;
+    let memory = cfg.or(&["REDIS_MAXMEMORY"], "64mb")?;
+    check_memory(&memory).map_err(|reason| ConfigError::invalid("REDIS_MAXMEMORY", reason))?;
+    let redis_user = Account::lookup("redis")?;
+
+    let tmpl =
+        std::fs::read_to_string(TEMPLATE).with_context(|| format!("cannot read {TEMPLATE}"))?;
+    let values = HashMap::from([("PASSWORD", quoted(&password)), ("MAXMEMORY", memory)]);
+    let conf = template::render(&tmpl, &values).map_err(|e| anyhow::anyhow!("{TEMPLATE}: {e}"))?;
+    let path = Path::new(RENDERED);
+    std::fs::create_dir_all(path.parent().unwrap_or(Path::new("/")))?;
+    fs::write_atomic(path, conf.as_bytes(), 0o600)?;
+    fs::chown(path, redis_user.uid, redis_user.gid)?;
+    Err(pid1::exec_as(&argv, Some(&redis_user)).into())
+}
+
+fn health() -> anyhow::Result<u8> {
+    let password = Config::from_env().optional(&["REDIS_PASSWORD"])?;
+    let verdict = probe::block_on(redis::ping(
+        "127.0.0.1:6379",
+        password.as_deref(),
+        Duration::from_secs(3),
+    ))?;
+    Ok(probe::report(verdict))
+}
+
+fn main() -> ExitCode {
+    log::init();
+    exit::main("inception-redis", || {
+        let args = std::env::args().skip(1).collect();
+        match Action::parse(args, |a| a == "redis-server", SERVICE) {
+            Action::Health => health(),
+            Action::Serve(argv) => serve(argv),
+            Action::Other(argv) => Err(pid1::exec(&argv).into()),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_values() {
+        assert_eq!(quoted(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert!(check_memory("64mb").is_ok());
+        assert!(check_memory("1048576").is_ok());
+        assert!(check_memory("lots").is_err());
+        assert!(check_memory("64tb").is_err());
+    }
+}
