@@ -20,7 +20,7 @@ TAG         ?= inception
 BUILDER     ?= inception-builder:$(TAG)
 # How long `make` waits for every service to be healthy.
 WAIT_TIMEOUT ?= 180
-# 1: also the bonus services (static site, adminer); 0: the mandatory part alone.
+# 1: also the bonus services (redis, static site, adminer, backup); 0: the mandatory part alone.
 BONUS       ?= 1
 # Cargo test arguments for the end-to-end suite (e.g. TEST=mariadb to run some).
 TEST        ?=
@@ -95,7 +95,7 @@ fclean: ## Also delete the volumes and the data under DATA_DIR (asks, or FORCE=1
 	fi
 	@$(MAKE) --no-print-directory clean
 	@$(SUDO) $(COMPOSE) down -v >/dev/null 2>&1 || true
-	@$(SUDO) rm -rf "$(DATA_DIR)/mariadb" "$(DATA_DIR)/wordpress"
+	@$(SUDO) rm -rf "$(DATA_DIR)/mariadb" "$(DATA_DIR)/wordpress" "$(DATA_DIR)/backups"
 	@echo "fclean: data under $(DATA_DIR) deleted"
 
 re: ## fclean then all

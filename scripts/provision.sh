@@ -85,7 +85,7 @@ fi
 
 # Data directories for the named volumes.
 if [ -n "$data_dir" ]; then
-	for d in "$data_dir/mariadb" "$data_dir/wordpress"; do
+	for d in "$data_dir/mariadb" "$data_dir/wordpress" "$data_dir/backups"; do
 		if [ -d "$d" ]; then
 			say "data: $d exists"
 		else

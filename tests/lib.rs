@@ -248,6 +248,7 @@ impl Stack {
         let data = dir.dir("data");
         dir.dir("data/mariadb");
         dir.dir("data/wordpress");
+        dir.dir("data/backups");
         let secrets = dir.dir("secrets");
         for name in SECRETS {
             // A password with characters that need escaping in SQL, PHP and option files.

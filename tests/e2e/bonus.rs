@@ -158,3 +158,70 @@ fn redis_serves_wordpress_object_cache_hits_and_is_optional() {
     stack.wait_healthy("redis");
     assert!(page().body.contains("object cache: redis,"));
 }
+
+#[test]
+fn a_backup_brings_back_a_deleted_post_and_upload_and_a_missing_id_changes_nothing() {
+    let mut stack = Stack::new("backup");
+    stack.set("COMPOSE_PROFILES", "bonus");
+    stack.set("WP_REDIS_HOST", "redis:6379");
+    stack.up(&[]);
+    let uploads = stack.data().join("wordpress/wp-content/uploads");
+    std::fs::create_dir_all(&uploads).unwrap();
+    std::fs::write(uploads.join("e2e-upload.txt"), "an uploaded file").unwrap();
+
+    let o = stack.exec("backup", &["inception-backup", "backup"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let id = stdout(&o).trim().to_owned();
+    assert!(stdout(&stack.exec("backup", &["inception-backup", "list"])).contains(&id));
+    assert!(
+        stack
+            .data()
+            .join("backups")
+            .join(&id)
+            .join("database.sql")
+            .is_file()
+    );
+
+    stack.sql("DELETE FROM wordpress.wp_posts WHERE ID = 1");
+    std::fs::remove_file(uploads.join("e2e-upload.txt")).unwrap();
+    let web = stack.https();
+    assert!(wait_until(std::time::Duration::from_secs(10), || web
+        .get("/?p=1")
+        .status
+        == 404));
+
+    // An id that does not exist: a clear error, and nothing changes.
+    let o = stack.exec(
+        "backup",
+        &["inception-backup", "restore", "20000101T000000Z"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no backup \"20000101T000000Z\""),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        stack
+            .sql("SELECT COUNT(*) FROM wordpress.wp_posts WHERE ID = 1")
+            .trim(),
+        "0"
+    );
+
+    let o = stack.exec("backup", &["inception-backup", "restore", &id]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stack
+            .sql("SELECT COUNT(*) FROM wordpress.wp_posts WHERE ID = 1")
+            .trim(),
+        "1"
+    );
+    assert!(wait_until(std::time::Duration::from_secs(10), || web
+        .get("/?p=1")
+        .status
+        == 200));
+    assert_eq!(
+        web.get("/wp-content/uploads/e2e-upload.txt").body,
+        "an uploaded file"
+    );
+}

@@ -139,6 +139,15 @@ pub struct Supervisor {
 
 static SUPERVISOR: OnceLock<Supervisor> = OnceLock::new();
 
+/// Set by services whose main loop is this process (not an exec'd server): a stop signal
+/// received between jobs is then their normal end, exit status 0.
+static STOP_IS_SUCCESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Declares that a stop signal arriving while no child runs ends this process successfully.
+pub fn stop_is_success() {
+    STOP_IS_SUCCESS.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
 /// Installs signal handling and the reaper (once per process) and returns the supervisor.
 pub fn install() -> std::io::Result<&'static Supervisor> {
     let mut result = Ok(());
@@ -275,6 +284,9 @@ impl Supervisor {
                 // Nothing to hand the signal to: whatever setup was doing is crash-safe
                 // by design, so stopping here is as safe as anywhere.
                 tracing::info!(signal = %stop, "stop requested, exiting");
+                if STOP_IS_SUCCESS.load(std::sync::atomic::Ordering::SeqCst) {
+                    std::process::exit(exit::OK.into());
+                }
                 std::process::exit(exit::signaled(stop as i32).into());
             }
             tracing::debug!(signal = %signal, "no child to forward to");

@@ -1,0 +1,74 @@
+//! `inception-backup`: the backup service (bonus).
+//!
+//! ```text
+//! inception-backup               run the schedule (the container's PID 1)
+//! inception-backup backup        take a backup now; prints its id
+//! inception-backup list          the backups, oldest first
+//! inception-backup restore ID    put the database and the files of backup ID back
+//! inception-backup health        the database answers and the backup directory is writable
+//! ```
+//!
+//! A backup is a directory `BACKUP_DIR/<UTC timestamp>` holding `database.sql` (a consistent
+//! `mariadb-dump --single-transaction` of WordPress's database) and `files.tar.gz` (the
+//! WordPress files). It is written under a temporary name and renamed when complete, so an
+//! interrupted backup never looks like one. The schedule keeps the newest `BACKUP_KEEP`.
+
+mod backup;
+mod settings;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use inception_core::probe::{self, mysql::Target};
+use inception_core::{exit, log, pid1};
+
+use crate::settings::Settings;
+
+const USAGE: &str = "usage: inception-backup [backup | list | restore ID | health]";
+
+fn main() -> ExitCode {
+    log::init();
+    exit::main("inception-backup", || {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let settings = Settings::read()?;
+        match args.as_slice() {
+            [] => backup::schedule(pid1::install()?, &settings),
+            ["backup"] => {
+                let id = backup::take(pid1::install()?, &settings)?;
+                println!("{id}");
+                Ok(exit::OK)
+            }
+            ["list"] => {
+                for (id, bytes) in backup::list(&settings.dir)? {
+                    println!("{id}\t{:.1} MB", bytes as f64 / 1e6);
+                }
+                Ok(exit::OK)
+            }
+            ["restore", id] => {
+                backup::restore(pid1::install()?, &settings, id)?;
+                println!("restored {id}");
+                Ok(exit::OK)
+            }
+            ["health"] => Ok(probe::report(health(&settings))),
+            _ => Err(exit::UsageError(USAGE.into()).into()),
+        }
+    })
+}
+
+fn health(settings: &Settings) -> anyhow::Result<String> {
+    let db = Target {
+        database: Some(settings.db_name.clone()),
+        ..settings.db.clone()
+    };
+    probe::block_on(db.query_one("SELECT 'ok'", Duration::from_secs(3)))??;
+    let probe_file = settings.dir.join(".health");
+    std::fs::write(&probe_file, b"ok")
+        .map_err(|e| anyhow::anyhow!("{} is not writable: {e}", settings.dir.display()))?;
+    let _ = std::fs::remove_file(probe_file);
+    let count = backup::list(&settings.dir)?.len();
+    Ok(format!(
+        "database reachable, {count} backups in {}",
+        settings.dir.display()
+    ))
+}
