@@ -470,13 +470,12 @@ impl Https {
             .args(extra)
             .arg(&url));
         let text = stdout(&o);
-        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        // A 100 Continue comes with its own header block.
-        let (head, body) = if head.starts_with("HTTP/1.1 100") || head.starts_with("HTTP/2 100") {
-            body.split_once("\r\n\r\n").unwrap_or((body, ""))
-        } else {
-            (head, body)
-        };
+        // -D - prints one header block per response (100 Continue, each redirect followed
+        // with -L): the last one belongs to the body.
+        let (mut head, mut body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        while body.starts_with("HTTP/") {
+            (head, body) = body.split_once("\r\n\r\n").unwrap_or((body, ""));
+        }
         let status = head
             .split_whitespace()
             .nth(1)

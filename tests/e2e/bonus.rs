@@ -216,10 +216,18 @@ fn a_backup_brings_back_a_deleted_post_and_upload_and_a_missing_id_changes_nothi
             .trim(),
         "1"
     );
-    assert!(wait_until(std::time::Duration::from_secs(10), || web
-        .get("/?p=1")
-        .status
-        == 200));
+    // /?p=1 redirects to the post's pretty permalink, which must answer again.
+    let back = wait_until(std::time::Duration::from_secs(10), || {
+        web.request("/?p=1", &["-L"]).status == 200
+    });
+    let last = web.request("/?p=1", &["-L"]);
+    assert!(
+        back,
+        "the restored post does not show: {} {}\n{}",
+        last.status,
+        last.headers,
+        logs(&stack.container("backup"))
+    );
     assert_eq!(
         web.get("/wp-content/uploads/e2e-upload.txt").body,
         "an uploaded file"

@@ -4,7 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, bail};
+use std::time::Duration;
+
 use inception_core::pid1::Supervisor;
+use inception_core::probe::{self, redis};
 use time::OffsetDateTime;
 
 use crate::settings::Settings;
@@ -128,6 +131,20 @@ pub fn restore(sup: &Supervisor, s: &Settings, id: &str) -> anyhow::Result<()> {
         .arg("-C")
         .arg(&s.files);
     sup.run(&mut tar).context("restoring the files failed")?;
+    if let Some((addr, password)) = &s.redis {
+        let flushed = probe::block_on(redis::call(
+            addr,
+            Some(password),
+            &["FLUSHDB"],
+            Duration::from_secs(5),
+        ))?;
+        match flushed {
+            Ok(reply) if reply == "+OK" => tracing::info!("object cache flushed"),
+            // The cache may be down; WordPress then starts from an empty one anyway.
+            Ok(reply) => tracing::warn!(%reply, "object cache not flushed"),
+            Err(e) => tracing::warn!("object cache not flushed: {e:#}"),
+        }
+    }
     Ok(())
 }
 

@@ -21,6 +21,9 @@ pub struct Settings {
     pub interval: Duration,
     /// Scheduled backups kept.
     pub keep: usize,
+    /// WordPress's object cache (`host:port`, password), flushed after a restore so that
+    /// no cached entry contradicts the restored database.
+    pub redis: Option<(String, String)>,
 }
 
 impl Settings {
@@ -55,6 +58,10 @@ impl Settings {
             files: PathBuf::from(cfg.or(&["BACKUP_FILES"], "/var/www/html")?),
             interval: Duration::from_secs(interval_h * 3600),
             keep,
+            redis: match cfg.optional(&["BACKUP_REDIS_HOST"])? {
+                None => None,
+                Some(host) => Some((host, cfg.required(&["BACKUP_REDIS_PASSWORD"])?)),
+            },
         })
     }
 }

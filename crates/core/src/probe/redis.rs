@@ -18,8 +18,14 @@ pub fn command(args: &[&str]) -> Vec<u8> {
     out
 }
 
-/// Authenticates if `password` is given and expects `+PONG` to a PING.
-pub async fn ping(addr: &str, password: Option<&str>, timeout: Duration) -> anyhow::Result<String> {
+/// Sends one command (after AUTH when `password` is given) and returns the first line of
+/// the reply, e.g. `+PONG` or `+OK`.
+pub async fn call(
+    addr: &str,
+    password: Option<&str>,
+    args: &[&str],
+    timeout: Duration,
+) -> anyhow::Result<String> {
     tokio::time::timeout(timeout, async {
         let stream = tcp::connect(addr, timeout).await?;
         let mut stream = BufReader::new(stream);
@@ -32,18 +38,20 @@ pub async fn ping(addr: &str, password: Option<&str>, timeout: Duration) -> anyh
             }
             line.clear();
         }
-        stream.get_mut().write_all(&command(&["PING"])).await?;
-        stream
-            .read_line(&mut line)
-            .await
-            .context("no answer to PING")?;
-        match line.trim_end() {
-            "+PONG" => Ok(format!("redis at {addr} answered PONG")),
-            other => bail!("redis at {addr} answered {other:?} to PING"),
-        }
+        stream.get_mut().write_all(&command(args)).await?;
+        stream.read_line(&mut line).await.context("no answer")?;
+        Ok(line.trim_end().to_owned())
     })
     .await
     .map_err(|_| anyhow::anyhow!("redis at {addr} did not answer within {timeout:?}"))?
+}
+
+/// Authenticates if `password` is given and expects `+PONG` to a PING.
+pub async fn ping(addr: &str, password: Option<&str>, timeout: Duration) -> anyhow::Result<String> {
+    match call(addr, password, &["PING"], timeout).await?.as_str() {
+        "+PONG" => Ok(format!("redis at {addr} answered PONG")),
+        other => bail!("redis at {addr} answered {other:?} to PING"),
+    }
 }
 
 #[cfg(test)]
