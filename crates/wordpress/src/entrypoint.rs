@@ -6,10 +6,10 @@ use std::time::Instant;
 
 use anyhow::Context;
 use inception_core::config::Config;
-use inception_core::pid1;
 use inception_core::probe::mysql::Target;
 use inception_core::retry::Backoff;
 use inception_core::user::Account;
+use inception_core::{fs, pid1};
 
 use crate::files::{self, SOURCE, WEBROOT};
 use crate::settings::Settings;
@@ -24,6 +24,9 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     let webroot = Path::new(WEBROOT);
     let started = Instant::now();
 
+    // The volume's root belongs to WordPress, whichever container mounted it first (Docker
+    // gives a new volume the owner of the first image's mount point).
+    fs::chown(webroot, www.uid, www.gid)?;
     files::ensure(sup, Path::new(SOURCE), webroot)?;
     wpconfig::write(webroot, &settings, &www)?;
 

@@ -265,7 +265,7 @@ class WP_Object_Cache
     /** Ends HTML pages with the request's cache figures (never JSON, feeds or downloads). */
     public function report()
     {
-        if ((defined('REST_REQUEST') && REST_REQUEST) || !function_exists('is_feed')
+        if (PHP_SAPI === 'cli' || (defined('REST_REQUEST') && REST_REQUEST) || !function_exists('is_feed')
             || wp_doing_ajax() || wp_doing_cron() || is_feed()) {
             return;
         }
