@@ -23,7 +23,7 @@ else
 fi
 
 # The secrets the stack uses; bonus services add theirs here.
-secrets=(db_root_password db_password wp_admin_password wp_user_password redis_password)
+secrets=(db_root_password db_password wp_admin_password wp_user_password redis_password ftp_password)
 mkdir -p "$secrets_dir"
 chmod 700 "$secrets_dir"
 umask 077

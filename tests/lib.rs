@@ -223,12 +223,13 @@ fn compose_command() -> Vec<String> {
 }
 
 /// The secrets the stack reads.
-pub const SECRETS: [&str; 5] = [
+pub const SECRETS: [&str; 6] = [
     "db_root_password",
     "db_password",
     "wp_admin_password",
     "wp_user_password",
     "redis_password",
+    "ftp_password",
 ];
 
 /// A throwaway copy of the whole stack: its own compose project, container names, data
@@ -258,6 +259,9 @@ impl Stack {
             );
             std::fs::write(Path::new(&secrets).join(format!("{name}.txt")), value).unwrap();
         }
+        // A passive range for the bonus ftp service, distinct per stack of this run.
+        let n = SEQ.fetch_add(1, Ordering::SeqCst);
+        let pasv = 40000 + ((std::process::id() * 7 + n * 50) % 20000) as u16;
         let env: HashMap<String, String> = [
             ("DATA_DIR", data.as_str()),
             ("SECRETS_DIR", secrets.as_str()),
@@ -277,6 +281,10 @@ impl Stack {
             // The mandatory services only, unless a test asks for the bonus ones.
             ("COMPOSE_PROFILES", ""),
             ("WP_REDIS_HOST", ""),
+            // The bonus ftp service publishes ports: unique ones per stack.
+            ("FTP_PORT", &free_port().to_string()),
+            ("FTP_PASV_MIN", &pasv.to_string()),
+            ("FTP_PASV_MAX", &(pasv + 4).to_string()),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

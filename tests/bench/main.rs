@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use inception_tests::*;
 
 /// What `make` runs by default: the mandatory services and the bonus ones.
-const SERVICES: [&str; 7] = [
+const SERVICES: [&str; 8] = [
     "mariadb",
     "wordpress",
     "nginx",
@@ -17,6 +17,7 @@ const SERVICES: [&str; 7] = [
     "site",
     "adminer",
     "backup",
+    "ftp",
 ];
 const RUNS: usize = 5;
 
@@ -137,6 +138,7 @@ fn bench() {
         "site",
         "adminer",
         "backup",
+        "ftp",
     ] {
         let c = stack.container(s);
         let mut times = Vec::new();

@@ -233,3 +233,90 @@ fn a_backup_brings_back_a_deleted_post_and_upload_and_a_missing_id_changes_nothi
         "an uploaded file"
     );
 }
+
+#[test]
+fn an_ftps_upload_reaches_wordpress_and_plain_ftp_is_refused() {
+    let mut stack = Stack::new("ftp");
+    stack.set("COMPOSE_PROFILES", "bonus");
+    stack.set("WP_REDIS_HOST", "redis:6379");
+    stack.up(&[]);
+    let ftp = format!("ftp://127.0.0.1:{}/", stack.env["FTP_PORT"]);
+    let login = format!("wpftp:{}", stack.secret("ftp_password"));
+    let file = stack.dir.path().join("upload.txt");
+    std::fs::write(&file, "uploaded over FTPS").unwrap();
+
+    // Explicit FTPS: the upload lands in the WordPress files, owned by WordPress.
+    let o = run(std::process::Command::new("curl")
+        .args([
+            "-sS",
+            "--ssl-reqd",
+            "-k",
+            "--ftp-create-dirs",
+            "-m",
+            "30",
+            "--user",
+            &login,
+            "-T",
+        ])
+        .arg(&file)
+        .arg(format!("{ftp}wp-content/uploads/ftps-e2e.txt")));
+    assert!(
+        o.status.success(),
+        "FTPS upload failed: {}\n{}",
+        stderr(&o),
+        logs(&stack.container("ftp"))
+    );
+    let web = stack.https();
+    assert_eq!(
+        web.get("/wp-content/uploads/ftps-e2e.txt").body,
+        "uploaded over FTPS"
+    );
+    let meta = std::fs::metadata(
+        stack
+            .data()
+            .join("wordpress/wp-content/uploads/ftps-e2e.txt"),
+    )
+    .unwrap();
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::uid(&meta),
+        33,
+        "not owned by www-data"
+    );
+    // Chrooted: the root it sees is the WordPress files.
+    let o = run(std::process::Command::new("curl").args([
+        "-sS",
+        "--ssl-reqd",
+        "-k",
+        "-m",
+        "30",
+        "--user",
+        &login,
+        "--list-only",
+        &ftp,
+    ]));
+    assert!(
+        stdout(&o).lines().any(|l| l.trim_end() == "wp-config.php"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+
+    // Plain FTP: the login is refused.
+    let o = run(std::process::Command::new("curl").args([
+        "-sS",
+        "-m",
+        "30",
+        "--user",
+        &login,
+        "--list-only",
+        &ftp,
+    ]));
+    assert!(!o.status.success(), "plain FTP login accepted");
+    assert_eq!(
+        stack
+            .exec("ftp", &["inception-ftp", "health"])
+            .status
+            .code(),
+        Some(0)
+    );
+}

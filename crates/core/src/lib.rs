@@ -5,6 +5,7 @@
 //! with [`probe`], renders its files with [`template`] and [`fs`], and ends by handing the
 //! process over to the real service with [`pid1::exec`]. Exit codes live in [`exit`].
 
+pub mod cert;
 pub mod cli;
 pub mod config;
 pub mod exit;

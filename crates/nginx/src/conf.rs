@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Context;
 use inception_core::{fs, template};
 
-use crate::cert::Pair;
+use inception_core::cert::Pair;
 
 /// The template, as installed in the image.
 pub const TEMPLATE: &str = "/etc/inception/nginx.conf.tmpl";

@@ -7,8 +7,8 @@ use anyhow::Context;
 use inception_core::config::{self, Config, ConfigError};
 use inception_core::pid1;
 
-use crate::cert::{self, Pair};
 use crate::conf::{self, Values};
+use inception_core::cert::{self, Pair};
 
 /// Where our self-signed certificate is kept (a volume).
 const CERT_DIR: &str = "/etc/nginx/certs";

@@ -1,9 +1,8 @@
 //! `inception-nginx`: PID 1 of the nginx container.
 //!
-//! `entrypoint.rs` is the start-up sequence; `cert.rs` the certificate; `conf.rs` the
+//! `entrypoint.rs` is the start-up sequence; `conf.rs` the
 //! rendered configuration; `health.rs` the health check.
 
-mod cert;
 mod conf;
 mod entrypoint;
 mod health;

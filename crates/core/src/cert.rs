@@ -1,4 +1,4 @@
-//! The TLS certificate nginx serves.
+//! TLS certificates of the services that terminate TLS (nginx, ftp).
 //!
 //! A certificate and key given by the user (as secrets) are used as they are. Otherwise a
 //! self-signed ECDSA P-256 certificate for the domain is kept in the certs volume and made
@@ -7,8 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::fs;
 use anyhow::{Context, bail};
-use inception_core::fs;
 use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose, KeyPair, KeyUsagePurpose};
 use time::{Duration, OffsetDateTime};
 use x509_parser::extensions::GeneralName;
@@ -106,6 +106,13 @@ pub fn ensure(dir: &Path, domain: &str, provided: Option<Pair>) -> anyhow::Resul
         cert: dir.join("inception.crt"),
         key: dir.join("inception.key"),
     };
+    ensure_pair(&pair, domain)?;
+    Ok(pair)
+}
+
+/// Makes `pair` a valid self-signed certificate for `domain` (see [`renewal_reason`]).
+pub fn ensure_pair(pair: &Pair, domain: &str) -> anyhow::Result<()> {
+    let dir = pair.cert.parent().unwrap_or(Path::new("."));
     let now = OffsetDateTime::now_utc();
     let reason = match (
         std::fs::read(&pair.cert),
@@ -116,7 +123,7 @@ pub fn ensure(dir: &Path, domain: &str, provided: Option<Pair>) -> anyhow::Resul
     };
     let Some(reason) = reason else {
         tracing::info!(cert = %pair.cert.display(), "certificate valid for {domain}");
-        return Ok(pair);
+        return Ok(());
     };
     tracing::info!(%reason, "creating a self-signed certificate for {domain}");
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -126,7 +133,7 @@ pub fn ensure(dir: &Path, domain: &str, provided: Option<Pair>) -> anyhow::Resul
     if let Some(reason) = renewal_reason(cert.as_bytes(), &key, domain, now) {
         bail!("the new certificate is unusable: {reason}");
     }
-    Ok(pair)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,0 +1,143 @@
+//! `inception-ftp`: PID 1 of the ftp container (bonus): vsftpd serving the WordPress files
+//! over explicit FTPS only, to one local user chrooted to them.
+//!
+//! Start-up: validate the settings; create the FTP user (uid 33, so that what it uploads
+//! belongs to WordPress) and set its password from the secret; make a self-signed
+//! certificate; render vsftpd.conf; run vsftpd as the only child of this PID 1 (see
+//! `serve`). `health` reads the 220 banner.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, ExitCode};
+use std::time::Duration;
+
+use anyhow::Context;
+use inception_core::cert::{self, Pair};
+use inception_core::cli::Action;
+use inception_core::config::{self, Config, ConfigError};
+use inception_core::probe::{self, tcp};
+use inception_core::{exit, fs, log, pid1, template};
+
+const TEMPLATE: &str = "/etc/inception/vsftpd.conf.tmpl";
+const RUNDIR: &str = "/run/vsftpd";
+const SERVICE: &[&str] = &["vsftpd", "/run/vsftpd/vsftpd.conf"];
+
+fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
+    let sup = pid1::install()?;
+    let cfg = Config::from_env();
+    let user = cfg.or(&["FTP_USER"], "wpftp")?;
+    if user.is_empty()
+        || user.len() > 32
+        || !user
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        || user.starts_with('-')
+    {
+        return Err(ConfigError::invalid(
+            "FTP_USER",
+            "lower-case letters, digits, _ and -, at most 32",
+        )
+        .into());
+    }
+    let password = cfg.required(&["FTP_PASSWORD"])?;
+    if password.contains(['\n', ':']) {
+        return Err(
+            ConfigError::invalid("FTP_PASSWORD", "must not contain ':' or a newline").into(),
+        );
+    }
+    let domain = cfg.required(&["DOMAIN_NAME"])?.to_ascii_lowercase();
+    config::check_domain(&domain).map_err(|r| ConfigError::invalid("DOMAIN_NAME", r))?;
+    let pasv_min: u16 = cfg.parse_or(&["FTP_PASV_MIN"], 21100)?;
+    let pasv_max: u16 = cfg.parse_or(&["FTP_PASV_MAX"], 21110)?;
+    if pasv_min == 0 || pasv_min > pasv_max {
+        return Err(ConfigError::invalid(
+            "FTP_PASV_MIN",
+            "must be at least 1 and at most FTP_PASV_MAX",
+        )
+        .into());
+    }
+    let pasv_address = cfg.optional(&["FTP_PASV_ADDRESS"])?;
+
+    std::fs::create_dir_all(RUNDIR).with_context(|| format!("cannot create {RUNDIR}"))?;
+    // The account: uid and gid 33 (www-data), home and chroot in the WordPress files.
+    let exists = std::fs::read_to_string("/etc/passwd")?
+        .lines()
+        .any(|l| l.split(':').next() == Some(user.as_str()));
+    if !exists {
+        sup.run(Command::new("useradd").args([
+            "--non-unique",
+            "--uid",
+            "33",
+            "--gid",
+            "33",
+            "--home-dir",
+            "/var/www/html",
+            "--no-create-home",
+            "--shell",
+            "/bin/bash",
+            &user,
+        ]))
+        .context("cannot create the FTP user")?;
+    }
+    let input = Path::new(RUNDIR).join("chpasswd");
+    fs::write_atomic(&input, format!("{user}:{password}\n").as_bytes(), 0o600)?;
+    let stdin = std::fs::File::open(&input)?;
+    let result = sup.run(Command::new("chpasswd").stdin(stdin));
+    let _ = std::fs::remove_file(&input);
+    result.context("cannot set the FTP user's password")?;
+    fs::write_atomic(
+        &Path::new(RUNDIR).join("users"),
+        format!("{user}\n").as_bytes(),
+        0o644,
+    )?;
+
+    let tls = Pair {
+        cert: Path::new(RUNDIR).join("ftp.crt"),
+        key: Path::new(RUNDIR).join("ftp.key"),
+    };
+    cert::ensure_pair(&tls, &domain)?;
+    let tmpl =
+        std::fs::read_to_string(TEMPLATE).with_context(|| format!("cannot read {TEMPLATE}"))?;
+    let values = HashMap::from([
+        ("PASV_MIN", pasv_min.to_string()),
+        ("PASV_MAX", pasv_max.to_string()),
+        (
+            "PASV_ADDRESS",
+            pasv_address
+                .map(|a| format!("pasv_address={a}"))
+                .unwrap_or_default(),
+        ),
+        ("CERT", tls.cert.display().to_string()),
+        ("KEY", tls.key.display().to_string()),
+    ]);
+    let conf = template::render(&tmpl, &values).map_err(|e| anyhow::anyhow!("{TEMPLATE}: {e}"))?;
+    fs::write_atomic(
+        &Path::new(RUNDIR).join("vsftpd.conf"),
+        conf.as_bytes(),
+        0o600,
+    )?;
+    tracing::info!(%user, pasv = %format!("{pasv_min}-{pasv_max}"), "FTPS ready");
+    // vsftpd is not made to be PID 1: sessions leave orphans it does not expect, and its
+    // listener crashes on them. It runs as our child instead; we forward signals and reap.
+    pid1::run_as_init(&argv)
+}
+
+fn health() -> anyhow::Result<u8> {
+    let banner = probe::block_on(tcp::banner("127.0.0.1:21", Duration::from_secs(3)))?;
+    Ok(probe::report(banner.and_then(|b| {
+        anyhow::ensure!(b.starts_with("220"), "unexpected banner {b:?}");
+        Ok(format!("vsftpd greets with {b:?}"))
+    })))
+}
+
+fn main() -> ExitCode {
+    log::init();
+    exit::main("inception-ftp", || {
+        let args = std::env::args().skip(1).collect();
+        match Action::parse(args, |a| a == "vsftpd", SERVICE) {
+            Action::Health => health(),
+            Action::Serve(argv) => serve(argv),
+            Action::Other(argv) => Err(pid1::exec(&argv).into()),
+        }
+    })
+}
