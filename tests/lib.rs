@@ -417,6 +417,27 @@ impl Stack {
     }
 }
 
+impl Stack {
+    /// The second user logs in and comments on the first post.
+    pub fn comment(&self, text: &str) {
+        let writer = self.https();
+        assert!(
+            writer.login("writer", &self.secret("wp_user_password")),
+            "writer cannot log in"
+        );
+        let r = writer.request(
+            "/wp-comments-post.php",
+            &[
+                "--data-urlencode",
+                &format!("comment={text}"),
+                "--data-urlencode",
+                "comment_post_ID=1",
+            ],
+        );
+        assert_eq!(r.status, 302, "comment refused: {}", r.body);
+    }
+}
+
 impl Drop for Stack {
     fn drop(&mut self) {
         let _ = self.compose(&["down", "-v", "--remove-orphans", "-t", "10"]);
@@ -498,6 +519,26 @@ impl Https {
 
     pub fn get(&self, path: &str) -> Reply {
         self.request(path, &[])
+    }
+
+    /// As a logged-in administrator, replaces the content of page 2 (WordPress's sample
+    /// page) through the REST API.
+    pub fn edit_sample_page(&self, content: &str) {
+        let nonce = self.get("/wp-admin/admin-ajax.php?action=rest-nonce").body;
+        assert_eq!(nonce.trim().len(), 10, "no REST nonce: {nonce}");
+        let body = format!("{{\"content\":\"{content}\"}}");
+        let edit = self.request(
+            "/wp-json/wp/v2/pages/2",
+            &[
+                "-H",
+                &format!("X-WP-Nonce: {}", nonce.trim()),
+                "-H",
+                "Content-Type: application/json",
+                "-d",
+                &body,
+            ],
+        );
+        assert_eq!(edit.status, 200, "{}", edit.body);
     }
 
     /// Logs into WordPress; returns whether wp-login.php accepted the credentials.

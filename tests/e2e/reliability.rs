@@ -15,21 +15,6 @@ fn restart_count(container: &str) -> u32 {
     inspect(container, "{{.RestartCount}}").parse().unwrap()
 }
 
-fn comment(stack: &Stack, text: &str) {
-    let writer = stack.https();
-    assert!(writer.login("writer", &stack.secret("wp_user_password")));
-    let r = writer.request(
-        "/wp-comments-post.php",
-        &[
-            "--data-urlencode",
-            &format!("comment={text}"),
-            "--data-urlencode",
-            "comment_post_ID=1",
-        ],
-    );
-    assert_eq!(r.status, 302, "{}", r.body);
-}
-
 fn comment_shows(stack: &Stack, text: &str) -> bool {
     let web = stack.https();
     wait_until(Duration::from_secs(30), || {
@@ -41,7 +26,7 @@ fn comment_shows(stack: &Stack, text: &str) -> bool {
 fn kill_9_of_each_main_process_restarts_it_healthy_and_keeps_data() {
     let stack = Stack::new("kill9");
     stack.up(&[]);
-    comment(&stack, "Written before the crashes");
+    stack.comment("Written before the crashes");
     for s in SERVICES {
         let c = stack.container(s);
         let before = restart_count(&c);

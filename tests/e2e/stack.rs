@@ -7,27 +7,6 @@ use inception_tests::*;
 
 const SERVICES: [&str; 3] = ["mariadb", "wordpress", "nginx"];
 
-/// The writer posts a comment on the first post; returns its text.
-fn post_comment(stack: &Stack, text: &str) {
-    let writer = stack.https();
-    assert!(
-        writer.login("writer", &stack.secret("wp_user_password")),
-        "writer cannot log in"
-    );
-    let r = writer.request(
-        "/wp-comments-post.php",
-        &[
-            "--data-urlencode",
-            &format!("comment={text}"),
-            "--data-urlencode",
-            "comment_post_ID=1",
-            "--data-urlencode",
-            "comment_parent=0",
-        ],
-    );
-    assert_eq!(r.status, 302, "comment refused: {}", r.body);
-}
-
 #[test]
 fn the_site_is_served_over_https_only_with_both_users_working() {
     let stack = Stack::new("stack");
@@ -114,20 +93,7 @@ fn the_site_is_served_over_https_only_with_both_users_working() {
     let dash = admin.get("/wp-admin/");
     assert_eq!(dash.status, 200);
     assert!(dash.body.contains("Dashboard"));
-    let nonce = admin.get("/wp-admin/admin-ajax.php?action=rest-nonce").body;
-    assert_eq!(nonce.trim().len(), 10, "no REST nonce: {nonce}");
-    let edit = admin.request(
-        "/wp-json/wp/v2/pages/2",
-        &[
-            "-H",
-            &format!("X-WP-Nonce: {}", nonce.trim()),
-            "-H",
-            "Content-Type: application/json",
-            "-d",
-            r#"{"content":"Edited by the end-to-end suite"}"#,
-        ],
-    );
-    assert_eq!(edit.status, 200, "{}", edit.body);
+    admin.edit_sample_page("Edited by the end-to-end suite");
     let page = web.request("/?page_id=2", &["-L"]);
     assert!(
         page.body.contains("Edited by the end-to-end suite"),
@@ -138,7 +104,7 @@ fn the_site_is_served_over_https_only_with_both_users_working() {
     assert!(!stack.https().login("webmaster", "wrong"));
 
     // The second user comments; the comment appears on the post.
-    post_comment(&stack, "A comment from the writer");
+    stack.comment("A comment from the writer");
     let post = web.request("/?p=1", &["-L"]);
     assert!(
         post.body.contains("A comment from the writer"),
@@ -150,7 +116,7 @@ fn the_site_is_served_over_https_only_with_both_users_working() {
 fn everything_persists_across_down_and_up() {
     let stack = Stack::new("persist");
     stack.up(&[]);
-    post_comment(&stack, "Still here after down and up");
+    stack.comment("Still here after down and up");
     let users = stack.sql("SELECT user_login FROM wordpress.wp_users ORDER BY ID");
     stack.compose_ok(&["down"]);
     stack.up(&[]);
@@ -277,19 +243,7 @@ fn anonymous_pages_are_micro_cached_and_sessions_never_are() {
 
     // A change shows to visitors within seconds.
     web.request("/?page_id=2", &["-L"]);
-    let nonce = admin.get("/wp-admin/admin-ajax.php?action=rest-nonce").body;
-    let edit = admin.request(
-        "/wp-json/wp/v2/pages/2",
-        &[
-            "-H",
-            &format!("X-WP-Nonce: {}", nonce.trim()),
-            "-H",
-            "Content-Type: application/json",
-            "-d",
-            r#"{"content":"Fresh after the edit"}"#,
-        ],
-    );
-    assert_eq!(edit.status, 200, "{}", edit.body);
+    admin.edit_sample_page("Fresh after the edit");
     let t = Instant::now();
     let fresh = wait_until(Duration::from_secs(10), || {
         web.request("/?page_id=2", &["-L"])
