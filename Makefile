@@ -18,6 +18,8 @@ SECRETS_DIR ?= secrets
 # Every image of the stack is tagged with this (never `latest`).
 TAG         ?= inception
 BUILDER     ?= inception-builder:$(TAG)
+# Where the build steps write their (long) output; shown when a step fails.
+LOG_DIR     ?= /tmp/inception-$(PROJECT)
 # How long `make` waits for every service to be healthy.
 WAIT_TIMEOUT ?= 180
 # 1: also the bonus services (redis, static site, adminer, backup); 0: the mandatory part alone.
@@ -69,11 +71,17 @@ vendor: ## Vendor the Rust crates into vendor/ for offline image builds (needs c
 	fi
 
 builder: vendor ## Compile the Rust workspace once into the builder image
-	@$(SUDO) docker build -q -t $(BUILDER) -f srcs/requirements/builder/Dockerfile . >/dev/null
+	@mkdir -p "$(LOG_DIR)"
+	@echo "builder: compiling the workspace (log: $(LOG_DIR)/builder.log)"
+	@$(SUDO) docker build -t $(BUILDER) -f srcs/requirements/builder/Dockerfile . \
+		>"$(LOG_DIR)/builder.log" 2>&1 || { tail -n 40 "$(LOG_DIR)/builder.log"; exit 1; }
 	@echo "builder: $(BUILDER) ready"
 
 build: configure builder ## Build every service image (bonus ones included)
-	@$(SUDO) COMPOSE_PROFILES=bonus $(COMPOSE) build -q --build-arg BUILDER=$(BUILDER)
+	@echo "build: service images (log: $(LOG_DIR)/build.log)"
+	@$(SUDO) COMPOSE_PROFILES=bonus $(COMPOSE) build --build-arg BUILDER=$(BUILDER) \
+		>"$(LOG_DIR)/build.log" 2>&1 || { tail -n 40 "$(LOG_DIR)/build.log"; exit 1; }
+	@echo "build: images ready"
 
 up: ## Start the stack in the background
 	@$(SUDO) $(COMPOSE) up -d --remove-orphans
