@@ -47,7 +47,11 @@ class WP_Object_Cache
     {
         $this->prefix = (defined('WP_CACHE_KEY_SALT') ? WP_CACHE_KEY_SALT : '') . ':';
         $this->blog_prefix = (function_exists('is_multisite') && is_multisite() ? get_current_blog_id() : 1) . ':';
-        if (defined('WP_REDIS_HOST') && WP_REDIS_HOST !== '' && class_exists('Redis')) {
+        // After a failure, requests skip Redis for a while instead of each paying for it
+        // (a name that no longer resolves can cost seconds).
+        $down = sys_get_temp_dir() . '/inception-object-cache.down';
+        $recently_down = @filemtime($down) > time() - 10;
+        if (!$recently_down && defined('WP_REDIS_HOST') && WP_REDIS_HOST !== '' && class_exists('Redis')) {
             [$host, $port] = array_pad(explode(':', WP_REDIS_HOST, 2), 2, 6379);
             try {
                 $redis = new Redis();
@@ -59,6 +63,7 @@ class WP_Object_Cache
                 $redis->setOption(Redis::OPT_PREFIX, $this->prefix);
                 $this->redis = $redis;
             } catch (Throwable $e) {
+                @touch($down);
                 error_log('object cache: Redis unavailable, memory only: ' . $e->getMessage());
             }
         }
@@ -85,6 +90,7 @@ class WP_Object_Cache
         try {
             return $call($this->redis);
         } catch (Throwable $e) {
+            @touch(sys_get_temp_dir() . '/inception-object-cache.down');
             error_log('object cache: Redis failed, memory only: ' . $e->getMessage());
             $this->redis = null;
             return $fallback;
