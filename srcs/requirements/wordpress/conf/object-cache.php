@@ -37,6 +37,8 @@ class WP_Object_Cache
     public $cache_misses = 0;
 
     private $cache = [];
+    /** Keys known to be absent, for this request: a repeated miss costs no round trip. */
+    private $missing = [];
     private $redis = null;
     private $global_groups = [];
     private $non_persistent_groups = [];
@@ -55,7 +57,8 @@ class WP_Object_Cache
             [$host, $port] = array_pad(explode(':', WP_REDIS_HOST, 2), 2, 6379);
             try {
                 $redis = new Redis();
-                $redis->connect($host, (int) $port, 0.5, null, 0, 0.5);
+                // One connection per php-fpm worker, kept across requests.
+                $redis->pconnect($host, (int) $port, 0.5, 'inception', 0, 0.5);
                 if (defined('WP_REDIS_PASSWORD') && WP_REDIS_PASSWORD !== '') {
                     $redis->auth(WP_REDIS_PASSWORD);
                 }
@@ -106,6 +109,11 @@ class WP_Object_Cache
             $value = $this->cache[$id];
             return is_object($value) ? clone $value : $value;
         }
+        if (!$force && isset($this->missing[$id])) {
+            $found = false;
+            $this->cache_misses++;
+            return false;
+        }
         if ($this->persistent($group)) {
             // Values are stored wrapped, so that a stored `false` is not a miss.
             $stored = $this->call(fn ($r) => $r->get($id), false);
@@ -117,6 +125,7 @@ class WP_Object_Cache
             }
         }
         $found = false;
+        $this->missing[$id] = true;
         $this->cache_misses++;
         return false;
     }
@@ -153,6 +162,7 @@ class WP_Object_Cache
             return false;
         }
         $this->cache[$id] = $data;
+        unset($this->missing[$id]);
         return true;
     }
 
@@ -183,6 +193,7 @@ class WP_Object_Cache
         $id = $this->id($key, $group);
         $existed = array_key_exists($id, $this->cache);
         unset($this->cache[$id]);
+        $this->missing[$id] = true;
         if ($this->persistent($group)) {
             $existed = $this->call(fn ($r) => $r->del($id), 0) > 0 || $existed;
         }
@@ -212,6 +223,7 @@ class WP_Object_Cache
     public function flush()
     {
         $this->cache = [];
+        $this->missing = [];
         if ($this->redis !== null) {
             return (bool) $this->call(fn ($r) => $r->flushDb(), false);
         }
@@ -221,6 +233,7 @@ class WP_Object_Cache
     public function flush_runtime()
     {
         $this->cache = [];
+        $this->missing = [];
         return true;
     }
 
