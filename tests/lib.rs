@@ -541,6 +541,20 @@ impl Https {
         assert_eq!(edit.status, 200, "{}", edit.body);
     }
 
+    /// This session's WordPress cookies as a `Cookie:` header value (for other clients).
+    pub fn cookie_header(&self) -> String {
+        let jar = std::fs::read_to_string(&self.jar).unwrap_or_default();
+        let cookies: Vec<String> = jar
+            .lines()
+            .filter(|l| l.contains("wordpress_"))
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                (f.len() >= 7).then(|| format!("{}={}", f[5], f[6]))
+            })
+            .collect();
+        cookies.join("; ")
+    }
+
     /// Logs into WordPress; returns whether wp-login.php accepted the credentials.
     pub fn login(&self, user: &str, password: &str) -> bool {
         // WordPress wants its test cookie first.

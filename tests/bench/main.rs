@@ -172,27 +172,7 @@ fn bench() {
     std::fs::write(&static_path, &front).unwrap();
     let admin = stack.https();
     assert!(admin.login("webmaster", &stack.secret("wp_admin_password")));
-    let jar = std::fs::read_to_string(
-        stack.dir.path().join(
-            std::fs::read_dir(stack.dir.path())
-                .unwrap()
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name())
-                .filter(|n| n.to_string_lossy().starts_with("cookies-"))
-                .last()
-                .unwrap(),
-        ),
-    )
-    .unwrap();
-    let cookies: Vec<String> = jar
-        .lines()
-        .filter(|l| l.contains("wordpress_"))
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            (f.len() >= 7).then(|| format!("{}={}", f[5], f[6]))
-        })
-        .collect();
-    let session = cookies.join("; ");
+    let session = admin.cookie_header();
     let runs = [
         (
             "same bytes as a static file (reference)",

@@ -3,10 +3,9 @@
 //! `health` sends a FastCGI request to php-fpm's ping path (the probe wordpress uses).
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use inception_core::cli::Action;
-use inception_core::probe::{self, fastcgi};
+use inception_core::probe::fastcgi;
 use inception_core::{exit, log, pid1};
 
 /// The service command (the image's CMD).
@@ -17,14 +16,7 @@ fn main() -> ExitCode {
     exit::main("inception-adminer", || {
         let args = std::env::args().skip(1).collect();
         match Action::parse(args, |a| a.starts_with("php-fpm"), SERVICE) {
-            Action::Health => {
-                let verdict = probe::block_on(fastcgi::ping(
-                    "127.0.0.1:9000",
-                    "/ping",
-                    Duration::from_secs(3),
-                ))?;
-                Ok(probe::report(verdict))
-            }
+            Action::Health => fastcgi::local_pool_health(),
             Action::Serve(argv) | Action::Other(argv) => Err(pid1::exec(&argv).into()),
         }
     })
