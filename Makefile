@@ -70,7 +70,7 @@ vendor: ## Vendor the Rust crates into vendor/ for offline image builds (needs c
 		mkdir -p vendor; echo "vendor: no cargo on this machine; the builder fetches crates online"; \
 	fi
 
-builder: vendor ## Compile the Rust workspace once into the builder image
+builder: base vendor ## Compile the Rust workspace once into the builder image
 	@mkdir -p "$(LOG_DIR)"
 	@echo "builder: compiling the workspace (log: $(LOG_DIR)/builder.log)"
 	@$(SUDO) docker build -t $(BUILDER) -f srcs/requirements/builder/Dockerfile . \

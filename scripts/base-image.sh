@@ -54,11 +54,15 @@ path-exclude=/usr/share/locale/*
 path-include=/usr/share/locale/locale.alias
 path-exclude=/usr/share/lintian/*
 DPKG
-# Never recommend, never keep downloaded packages.
+# Never recommend, never keep downloaded packages, and no binary package caches: apt
+# rebuilds them from the lists (which every layer deletes), and left in /var/cache/apt they
+# would add 80 MB to each image that runs apt-get.
 cat >"$rootfs/etc/apt/apt.conf.d/01-slim" <<'APT'
 APT::Install-Recommends "false";
 APT::Install-Suggests "false";
 Binary::apt::APT::Keep-Downloaded-Packages "false";
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
 APT
 
 # What debootstrap leaves behind that an image does not need.

@@ -227,6 +227,11 @@ fn anonymous_pages_are_micro_cached_and_sessions_never_are() {
         !web.get("/").body.contains("wpadminbar"),
         "an admin's page was served to a visitor"
     );
+    // Commenters (WordPress remembers them by cookie) and previews bypass it too.
+    let commenter = web.request("/", &["-H", "Cookie: comment_author_5f3a=Ann"]);
+    assert_eq!(status(&commenter), "bypass", "{}", commenter.headers);
+    let preview = web.request("/?p=1&preview=true", &[]);
+    assert_eq!(status(&preview), "bypass", "{}", preview.headers);
     // Neither the dashboard nor a POST is cached.
     let dash = admin.get("/wp-admin/");
     assert_eq!(status(&dash), "bypass", "{}", dash.headers);

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use inception_core::cli::Action;
-use inception_core::probe::fastcgi;
+use inception_core::probe::{self, fastcgi};
 use inception_core::{exit, log, pid1};
 
 /// The service command (the image's CMD).
@@ -16,7 +16,7 @@ fn main() -> ExitCode {
     exit::main("inception-adminer", || {
         let args = std::env::args().skip(1).collect();
         match Action::parse(args, |a| a.starts_with("php-fpm"), SERVICE) {
-            Action::Health => fastcgi::local_pool_health(),
+            Action::Health(args) => probe::health(&args, fastcgi::local_pool_health),
             Action::Serve(argv) | Action::Other(argv) => Err(pid1::exec(&argv).into()),
         }
     })

@@ -1,11 +1,11 @@
 //! `inception-backup`: the backup service (bonus).
 //!
 //! ```text
-//! inception-backup               run the schedule (the container's PID 1)
-//! inception-backup backup        take a backup now; prints its id
-//! inception-backup list          the backups, oldest first
-//! inception-backup restore ID    put the database and the files of backup ID back
-//! inception-backup health        the database answers and the backup directory is writable
+//! inception-backup                    run the schedule (the container's PID 1)
+//! inception-backup backup             take a backup now; prints its id
+//! inception-backup list               the backups, oldest first
+//! inception-backup restore ID         put the database and the files of backup ID back
+//! inception-backup health [--pace S]  the database answers and the backup directory is writable
 //! ```
 //!
 //! A backup is a directory `BACKUP_DIR/<UTC timestamp>` holding `database.sql` (a consistent
@@ -24,7 +24,8 @@ use inception_core::{exit, log, pid1};
 
 use crate::settings::Settings;
 
-const USAGE: &str = "usage: inception-backup [backup | list | restore ID | health]";
+const USAGE: &str =
+    "usage: inception-backup [backup | list | restore ID | health [--pace SECONDS]]";
 
 fn main() -> ExitCode {
     log::init();
@@ -50,7 +51,10 @@ fn main() -> ExitCode {
                 println!("restored {id}");
                 Ok(exit::OK)
             }
-            ["health"] => Ok(probe::report(health(&settings))),
+            ["health", rest @ ..] => {
+                let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+                probe::health(&rest, || Ok(probe::report(health(&settings))))
+            }
             _ => Err(exit::UsageError(USAGE.into()).into()),
         }
     })

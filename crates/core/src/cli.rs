@@ -1,6 +1,7 @@
 //! The command line every service binary shares, shaped like the official images':
 //!
-//! - `health`: check the running service by its own protocol, print one line, exit 0 or 1;
+//! - `health [--pace SECONDS]`: check the running service by its own protocol, print one
+//!   line, exit 0 or 1 (see [`crate::probe::health`]);
 //! - no argument, the service's own program, or arguments starting with `-`: prepare the
 //!   service, then exec it with those arguments;
 //! - anything else: exec that command instead (`docker run IMAGE echo hi`).
@@ -8,8 +9,8 @@
 /// What the arguments ask for.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Action {
-    /// Check the service.
-    Health,
+    /// Check the service, with the arguments that followed `health`.
+    Health(Vec<String>),
     /// Prepare, then exec the service: the full command line to exec.
     Serve(Vec<String>),
     /// Exec another command without preparing anything.
@@ -22,7 +23,7 @@ impl Action {
     pub fn parse(args: Vec<String>, is_service: impl Fn(&str) -> bool, default: &[&str]) -> Action {
         let default: Vec<String> = default.iter().map(|s| s.to_string()).collect();
         match args.first().map(String::as_str) {
-            Some("health") => Action::Health,
+            Some("health") => Action::Health(args[1..].to_vec()),
             None => Action::Serve(default),
             Some(a) if a.starts_with('-') => {
                 let mut argv = default;
@@ -59,6 +60,10 @@ mod tests {
             Action::Serve(v(&["mariadbd", "--skip-log-bin"]))
         );
         assert_eq!(parse(&["echo", "hi"]), Action::Other(v(&["echo", "hi"])));
-        assert_eq!(parse(&["health"]), Action::Health);
+        assert_eq!(parse(&["health"]), Action::Health(vec![]));
+        assert_eq!(
+            parse(&["health", "--pace", "5"]),
+            Action::Health(v(&["--pace", "5"]))
+        );
     }
 }

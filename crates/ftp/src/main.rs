@@ -135,7 +135,7 @@ fn main() -> ExitCode {
     exit::main("inception-ftp", || {
         let args = std::env::args().skip(1).collect();
         match Action::parse(args, |a| a == "vsftpd", SERVICE) {
-            Action::Health => health(),
+            Action::Health(args) => probe::health(&args, health),
             Action::Serve(argv) => serve(argv),
             Action::Other(argv) => Err(pid1::exec(&argv).into()),
         }

@@ -71,7 +71,7 @@ fn main() -> ExitCode {
     exit::main("inception-redis", || {
         let args = std::env::args().skip(1).collect();
         match Action::parse(args, |a| a == "redis-server", SERVICE) {
-            Action::Health => health(),
+            Action::Health(args) => probe::health(&args, health),
             Action::Serve(argv) => serve(argv),
             Action::Other(argv) => Err(pid1::exec(&argv).into()),
         }

@@ -23,19 +23,22 @@ fn main() -> ExitCode {
     exit::main("inception-site", || {
         let args = std::env::args().skip(1).collect();
         match Action::parse(args, |a| a == "nginx", SERVICE) {
-            Action::Health => {
-                let status = probe::block_on(http::get(
-                    "127.0.0.1:8080",
-                    "site",
-                    "/",
-                    Duration::from_secs(3),
-                ))?;
-                Ok(probe::report(status.and_then(|s| {
-                    anyhow::ensure!(s == 200, "/ answered {s}");
-                    Ok("nginx served the site's page".into())
-                })))
-            }
+            Action::Health(args) => probe::health(&args, health),
             Action::Serve(argv) | Action::Other(argv) => Err(pid1::exec(&argv).into()),
         }
     })
+}
+
+/// `health`: nginx serves the site's page.
+fn health() -> anyhow::Result<u8> {
+    let status = probe::block_on(http::get(
+        "127.0.0.1:8080",
+        "site",
+        "/",
+        Duration::from_secs(3),
+    ))?;
+    Ok(probe::report(status.and_then(|s| {
+        anyhow::ensure!(s == 200, "/ answered {s}");
+        Ok("nginx served the site's page".into())
+    })))
 }

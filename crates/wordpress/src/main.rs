@@ -13,7 +13,7 @@ mod wpconfig;
 use std::process::ExitCode;
 
 use inception_core::cli::Action;
-use inception_core::{exit, log, pid1};
+use inception_core::{exit, log, pid1, probe};
 
 /// The service command (the image's CMD): php-fpm in the foreground.
 pub const SERVICE: &[&str] = &["php-fpm8.2", "-F"];
@@ -23,7 +23,7 @@ fn main() -> ExitCode {
     exit::main("inception-wordpress", || {
         let args = std::env::args().skip(1).collect();
         match Action::parse(args, |a| a.starts_with("php-fpm"), SERVICE) {
-            Action::Health => health::run(),
+            Action::Health(args) => probe::health(&args, health::run),
             Action::Serve(argv) => entrypoint::run(argv),
             Action::Other(argv) => Err(pid1::exec(&argv).into()),
         }
