@@ -186,6 +186,12 @@ pub fn stop_requested() -> Option<Signal> {
     SUPERVISOR.get().and_then(|s| s.lock().stop)
 }
 
+/// Whether `code` is the status of a child killed by the stop signal this process received
+/// and forwarded: a service that stops by dying of its stop signal stopped as asked.
+pub fn is_requested_stop(code: u8) -> bool {
+    stop_requested().is_some_and(|sig| code == exit::signaled(sig as i32))
+}
+
 impl Supervisor {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic elsewhere must not stop reaping: the state stays usable.
