@@ -521,23 +521,27 @@ impl Https {
         self.request(path, &[])
     }
 
-    /// As a logged-in administrator, replaces the content of page 2 (WordPress's sample
-    /// page) through the REST API.
-    pub fn edit_sample_page(&self, content: &str) {
+    /// As a logged-in user, POSTs `json` to a REST API route with the session's nonce.
+    pub fn rest_post(&self, route: &str, json: &str) -> Reply {
         let nonce = self.get("/wp-admin/admin-ajax.php?action=rest-nonce").body;
         assert_eq!(nonce.trim().len(), 10, "no REST nonce: {nonce}");
-        let body = format!("{{\"content\":\"{content}\"}}");
-        let edit = self.request(
-            "/wp-json/wp/v2/pages/2",
+        self.request(
+            &format!("/wp-json/wp/v2/{route}"),
             &[
                 "-H",
                 &format!("X-WP-Nonce: {}", nonce.trim()),
                 "-H",
                 "Content-Type: application/json",
                 "-d",
-                &body,
+                json,
             ],
-        );
+        )
+    }
+
+    /// As a logged-in administrator, replaces the content of page 2 (WordPress's sample
+    /// page) through the REST API.
+    pub fn edit_sample_page(&self, content: &str) {
+        let edit = self.rest_post("pages/2", &format!("{{\"content\":\"{content}\"}}"));
         assert_eq!(edit.status, 200, "{}", edit.body);
     }
 

@@ -1,6 +1,7 @@
 //! The whole stack through nginx: what an evaluator checks (SPEC.md sections 1, 2 and 7).
 
 use std::collections::BTreeSet;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use inception_tests::*;
@@ -260,5 +261,53 @@ fn anonymous_pages_are_micro_cached_and_sessions_never_are() {
         t.elapsed() < Duration::from_secs(5),
         "stale for {:?}",
         t.elapsed()
+    );
+}
+
+#[test]
+fn wordpress_reaches_its_own_url_so_scheduled_posts_get_published() {
+    // WP-Cron runs when a page view makes WordPress request https://DOMAIN:PORT/wp-cron.php
+    // from inside its container (here on a port other than 443).
+    let stack = Stack::new("cron");
+    stack.up(&[]);
+    let admin = stack.https();
+    assert!(admin.login("webmaster", &stack.secret("wp_admin_password")));
+    let due = stdout(&run(Command::new("date").args([
+        "-u",
+        "-d",
+        "+5 seconds",
+        "+%Y-%m-%dT%H:%M:%S",
+    ])));
+    let post = admin.rest_post(
+        "posts",
+        &format!(
+            "{{\"title\":\"Scheduled\",\"status\":\"future\",\"date_gmt\":\"{}\"}}",
+            due.trim()
+        ),
+    );
+    assert_eq!(post.status, 201, "{}", post.body);
+    let id: u64 = post
+        .body
+        .split_once("\"id\":")
+        .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no id in {}", post.body));
+    let status = || {
+        stack
+            .sql(&format!("SELECT post_status FROM wp_posts WHERE ID = {id}"))
+            .trim()
+            .to_owned()
+    };
+    assert_eq!(status(), "future");
+    // Views past the page cache spawn WP-Cron once the post is due.
+    let visitor = stack.https();
+    let published = wait_until(Duration::from_secs(40), || {
+        visitor.request("/", &["-H", "Cookie: wordpress_no_cache=1"]);
+        status() == "publish"
+    });
+    assert!(
+        published,
+        "the scheduled post was never published\n{}",
+        stack.all_logs()
     );
 }

@@ -33,6 +33,7 @@ pub fn render(tmpl: &str, v: &Values<'_>) -> anyhow::Result<String> {
         ("DOMAIN", v.domain.to_owned()),
         ("HTTPS_PORT", v.https_port.to_string()),
         ("PUBLIC_HOST", public_host(v.domain, v.https_port)),
+        ("LOOPBACK_LISTEN", loopback_listen(v.https_port)),
         ("CERT", v.tls.cert.display().to_string()),
         ("KEY", v.tls.key.display().to_string()),
         ("UPSTREAM", v.upstream.to_owned()),
@@ -47,6 +48,17 @@ pub fn public_host(domain: &str, port: u16) -> String {
         domain.to_owned()
     } else {
         format!("{domain}:{port}")
+    }
+}
+
+/// WordPress requests its own public URL (WP-Cron, Site Health's loopback test); inside the
+/// stack's network the domain is an alias of this container, and when the host publishes a
+/// port other than 443, nginx listens on that port too so that those URLs work unchanged.
+pub fn loopback_listen(port: u16) -> String {
+    if port == 443 {
+        String::new()
+    } else {
+        format!("listen {port} ssl http2;")
     }
 }
 
@@ -107,6 +119,8 @@ mod tests {
         assert!(out.contains("resolver 127.0.0.11"));
         assert!(out.contains("fastcgi_param HTTP_HOST me.42.fr:8443;"));
         assert_eq!(public_host("me.42.fr", 443), "me.42.fr");
+        assert!(out.contains("listen 8443 ssl http2;"));
+        assert_eq!(loopback_listen(443), "");
         assert!(!out.contains("{{"));
     }
 
