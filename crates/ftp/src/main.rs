@@ -122,7 +122,11 @@ fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
     let code = pid1::run_as_init(&argv)?;
     // vsftpd does not catch SIGTERM, its stop signal: ended by the stop we forwarded, it
     // stopped as asked (as `tini -e 143` would report it).
-    Ok(if pid1::is_requested_stop(code) { exit::OK } else { code })
+    Ok(if pid1::is_requested_stop(code) {
+        exit::OK
+    } else {
+        code
+    })
 }
 
 fn health() -> anyhow::Result<u8> {
