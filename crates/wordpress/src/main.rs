@@ -5,6 +5,7 @@
 
 mod entrypoint;
 mod files;
+mod fpm;
 mod health;
 mod install;
 mod settings;
