@@ -119,6 +119,20 @@ pub fn wait_exit(container: &str, timeout: Duration) -> i32 {
     inspect(container, "{{.State.ExitCode}}").parse().unwrap()
 }
 
+/// The first of `len` consecutive TCP ports free on the host now, below the kernel's
+/// ephemeral range (32768 and up, where the tests' own client connections take theirs),
+/// starting from a place that differs per process and per `n`.
+pub fn free_range(n: u32, len: u16) -> u16 {
+    let slots = (32000 - 20000) / len as u32;
+    let first = (std::process::id() * 7 + n * 13) % slots;
+    (0..slots)
+        .map(|i| 20000 + ((first + i) % slots) as u16 * len)
+        .find(|&base| {
+            (base..base + len).all(|p| std::net::TcpListener::bind(("0.0.0.0", p)).is_ok())
+        })
+        .expect("no free port range")
+}
+
 /// A free TCP port on the host.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -261,7 +275,7 @@ impl Stack {
         }
         // A passive range for the bonus ftp service, distinct per stack of this run.
         let n = SEQ.fetch_add(1, Ordering::SeqCst);
-        let pasv = 40000 + ((std::process::id() * 7 + n * 50) % 20000) as u16;
+        let pasv = free_range(n, 5);
         let env: HashMap<String, String> = [
             ("DATA_DIR", data.as_str()),
             ("SECRETS_DIR", secrets.as_str()),
