@@ -148,18 +148,6 @@ pub fn stop_is_success() {
     STOP_IS_SUCCESS.store(true, std::sync::atomic::Ordering::SeqCst);
 }
 
-/// What to do once the first stop signal has been forwarded to the children.
-type StopHook = Box<dyn Fn() + Send + Sync>;
-static AFTER_STOP: OnceLock<StopHook> = OnceLock::new();
-
-/// Registers `hook`, run once right after the first stop signal has been forwarded to the
-/// children (only the first registration counts). The wordpress entrypoint stops listening
-/// there, so that php-fpm's graceful stop refuses new connections instead of leaving them
-/// queued until it exits.
-pub fn after_stop(hook: impl Fn() + Send + Sync + 'static) {
-    let _ = AFTER_STOP.set(Box::new(hook));
-}
-
 /// Installs signal handling and the reaper (once per process) and returns the supervisor.
 pub fn install() -> std::io::Result<&'static Supervisor> {
     let mut result = Ok(());
@@ -288,8 +276,7 @@ impl Supervisor {
             return;
         };
         let mut state = self.lock();
-        let first_stop = STOPPING.contains(&sig) && state.stop.is_none();
-        if first_stop {
+        if STOPPING.contains(&sig) && state.stop.is_none() {
             state.stop = Some(signal);
         }
         let running: Vec<Pid> = state
@@ -314,9 +301,6 @@ impl Supervisor {
         for pid in running {
             tracing::debug!(signal = %signal, pid = pid.as_raw(), "forwarding");
             send(pid, signal);
-        }
-        if first_stop && let Some(hook) = AFTER_STOP.get() {
-            hook();
         }
     }
 
@@ -358,23 +342,14 @@ fn program_name(program: &OsStr) -> String {
 /// Runs `argv` as the only child of this process and returns its exit status, while doing
 /// PID 1's duties (what `tini -- argv` does). Orphans left behind are reaped until it ends.
 pub fn run_as_init(argv: &[String]) -> anyhow::Result<u8> {
-    run_as_init_with(argv, |_| {})
-}
-
-/// [`run_as_init`], with `configure` adding to the child's command (environment, ...).
-pub fn run_as_init_with(
-    argv: &[String],
-    configure: impl FnOnce(&mut Command),
-) -> anyhow::Result<u8> {
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| exit::UsageError("no command given".into()))?;
     let sup = install()?;
     let path = resolve(program)?;
-    let mut cmd = Command::new(path);
-    cmd.args(args);
-    configure(&mut cmd);
-    let child = sup.spawn(&mut cmd).map_err(|e| exec_error(program, e))?;
+    let child = sup
+        .spawn(Command::new(path).args(args))
+        .map_err(|e| exec_error(program, e))?;
     Ok(sup.wait(child).code())
 }
 

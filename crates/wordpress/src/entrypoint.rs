@@ -1,6 +1,5 @@
 //! Start-up of the wordpress container: settings, files, `wp-config.php`, the database,
-//! the site's install, then php-fpm as our child (see fpm.rs). Each step is idempotent
-//! and crash-safe.
+//! the site's install, then exec php-fpm. Each step is idempotent and crash-safe.
 
 use std::path::Path;
 use std::time::Instant;
@@ -14,7 +13,7 @@ use inception_core::{fs, pid1};
 
 use crate::files::{self, SOURCE, WEBROOT};
 use crate::settings::Settings;
-use crate::{fpm, install, wpconfig};
+use crate::{install, wpconfig};
 
 /// Prepares WordPress, then becomes `argv` (php-fpm).
 pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
@@ -22,7 +21,6 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     // Settings first: bad input stops us before anything is touched.
     let settings = Settings::read(&Config::from_env())?;
     let www = Account::lookup("www-data")?;
-    let socket = fpm::listen()?;
     let webroot = Path::new(WEBROOT);
     let started = Instant::now();
 
@@ -58,6 +56,5 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
         install::run(sup, webroot, &settings, &www)?;
     }
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, url = %settings.home_url(), "WordPress ready");
-    tracing::info!(command = %argv.join(" "), listen = fpm::LISTEN, "starting php-fpm");
-    fpm::run(socket, &argv)
+    Err(pid1::exec(&argv).into())
 }

@@ -5,7 +5,6 @@
 
 mod entrypoint;
 mod files;
-mod fpm;
 mod health;
 mod install;
 mod settings;
