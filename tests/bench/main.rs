@@ -79,6 +79,51 @@ fn start_times(stack: &Stack, services: &[&str]) -> (Duration, Duration) {
     (median(cold), median(warm))
 }
 
+/// One client, one request after another: the median server time of 30 requests for
+/// `path` and the database queries one of them makes (MariaDB's `Questions` counter around it).
+fn page_profile(stack: &Stack, path: &str, cookie: &str) -> (Duration, u64) {
+    let web = stack.https();
+    let header = format!("Cookie: {cookie}");
+    let get = || web.request(path, &["-H", &header]);
+    get();
+    let questions = || -> u64 {
+        stack
+            .sql("SHOW GLOBAL STATUS LIKE 'Questions'")
+            .split_whitespace()
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    let before = questions();
+    get();
+    // The second SHOW STATUS counts itself.
+    let queries = questions().saturating_sub(before + 1);
+    // From the request sent (TLS set up) to the first byte of the answer, as curl sees it.
+    let times = (0..30)
+        .map(|_| {
+            let r = web.request(
+                path,
+                &[
+                    "-H",
+                    &header,
+                    "-o",
+                    "/dev/null",
+                    "-w",
+                    "%{time_appconnect} %{time_starttransfer}",
+                ],
+            );
+            assert_eq!(r.status, 200, "{path}");
+            let t: Vec<f64> = r
+                .body
+                .split_whitespace()
+                .filter_map(|n| n.parse().ok())
+                .collect();
+            Duration::from_secs_f64((t[1] - t[0]).max(0.0))
+        })
+        .collect();
+    (median(times), queries)
+}
+
 /// Busy CPU of the whole machine over `window`, in % of one core (from /proc/stat).
 fn machine_cpu(window: Duration) -> f64 {
     let busy = || {
@@ -348,6 +393,7 @@ fn bench() {
         )
         .unwrap();
     }
+    let mut profiles = Vec::new();
     for (what, path) in logged_in {
         let (rate, p99, errors) = wrk(&stack, path, Some(&session));
         writeln!(
@@ -356,18 +402,37 @@ fn bench() {
             100.0 * rate / reference
         )
         .unwrap();
+        profiles.push((what, page_profile(&stack, path, &session)));
     }
     // The same pages without the object cache, in the same run: wordpress recreated with
     // WP_REDIS_HOST empty (the entrypoint removes the drop-in), then as before.
     stack.set("WP_REDIS_HOST", "");
     stack.compose_ok(&["up", "-d", "--no-build", "wordpress"]);
     wait_serving(&stack, &SERVICES);
+    let mut without = Vec::new();
     for (what, path) in logged_in {
         let (rate, p99, errors) = wrk(&stack, path, Some(&session));
         writeln!(
             report,
             "| {what}, no object cache | {rate:.0} | {p99} | {errors} | {:.1} % |",
             100.0 * rate / reference
+        )
+        .unwrap();
+        without.push(page_profile(&stack, path, &session));
+    }
+    writeln!(
+        report,
+        "\nLogged-in pages one at a time (median of 30) and database queries per page:\n\n\
+         | page | redis object cache | no object cache | speed-up |\n|---|---|---|---|"
+    )
+    .unwrap();
+    for ((what, (t_with, q_with)), (t_without, q_without)) in profiles.iter().zip(&without) {
+        writeln!(
+            report,
+            "| {what} | {:.1} ms, {q_with} queries | {:.1} ms, {q_without} queries | {:.2}× |",
+            t_with.as_secs_f64() * 1e3,
+            t_without.as_secs_f64() * 1e3,
+            t_without.as_secs_f64() / t_with.as_secs_f64()
         )
         .unwrap();
     }
