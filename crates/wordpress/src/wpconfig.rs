@@ -16,6 +16,8 @@ use crate::settings::Settings;
 
 /// The template, as installed in the image.
 pub const TEMPLATE: &str = "/etc/inception/wp-config.php.tmpl";
+/// Our WP-Cron must-use plugin, as installed in the image.
+pub const CRON_PLUGIN: &str = "/etc/inception/inception-cron.php";
 /// Our object-cache drop-in, as installed in the image.
 pub const OBJECT_CACHE: &str = "/etc/inception/object-cache.php";
 /// What marks a wp-content/object-cache.php as ours (and so ours to remove).
@@ -97,7 +99,21 @@ pub fn write(webroot: &Path, settings: &Settings, www: &Account) -> anyhow::Resu
         tracing::info!(path = %path.display(), home = %settings.home_url(), "wrote wp-config.php");
     }
     fs::chown(&path, 0, www.gid)?;
+    cron_plugin(webroot)?;
     object_cache(webroot, settings.redis.is_some())
+}
+
+/// Our must-use plugin giving WP-Cron's loopback request time to arrive (see the file).
+fn cron_plugin(webroot: &Path) -> anyhow::Result<()> {
+    let dir = webroot.join("wp-content/mu-plugins");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let plugin =
+        std::fs::read(CRON_PLUGIN).with_context(|| format!("cannot read {CRON_PLUGIN}"))?;
+    let target = dir.join("inception-cron.php");
+    if fs::write_if_changed(&target, &plugin, 0o644)? {
+        tracing::info!(path = %target.display(), "installed the WP-Cron plugin");
+    }
+    Ok(())
 }
 
 /// Installs the object-cache drop-in when Redis is configured; removes ours when it is not
