@@ -429,9 +429,7 @@ impl Stack {
                 .join(format!("cookies-{}", SEQ.fetch_add(1, Ordering::SeqCst))),
         )
     }
-}
 
-impl Stack {
     /// The second user logs in and comments on the first post.
     pub fn comment(&self, text: &str) {
         let writer = self.https();

@@ -198,15 +198,13 @@ fn restart_under_load(stack: &Stack) -> RestartLoad {
         &stack.container("nginx"),
     ]));
     let upstream_errors: Vec<&str> = errors.lines().filter(|l| l.contains("[error]")).collect();
-    let refused = upstream_errors
-        .iter()
-        .filter(|l| l.contains("(111: Connection refused)") || l.contains("could not be resolved"))
-        .count();
+    // Refused while down: php-fpm's port closed, or the stopped container's name gone.
+    let refusal =
+        |l: &str| l.contains("(111: Connection refused)") || l.contains("could not be resolved");
+    let refused = upstream_errors.iter().filter(|l| refusal(l)).count();
     let mut causes: Vec<String> = upstream_errors
         .iter()
-        .filter(|l| {
-            !l.contains("(111: Connection refused)") && !l.contains("could not be resolved")
-        })
+        .filter(|l| !refusal(l))
         // "... [error] 7#7: *432 recv() failed (104: ...) while ..., client: ..."
         .filter_map(|l| {
             l.split_once(" *")?
@@ -393,40 +391,39 @@ fn bench() {
         )
         .unwrap();
     }
-    let mut profiles = Vec::new();
-    for (what, path) in logged_in {
-        let (rate, p99, errors) = wrk(&stack, path, Some(&session));
-        writeln!(
-            report,
-            "| {what}, redis object cache | {rate:.0} | {p99} | {errors} | {:.1} % |",
-            100.0 * rate / reference
-        )
-        .unwrap();
-        profiles.push((what, page_profile(&stack, path, &session)));
-    }
+    // Each logged-in page under wrk, then one request at a time; `cache` names the setup.
+    let logged_in_rows =
+        |stack: &Stack, report: &mut String, cache: &str| -> Vec<(Duration, u64)> {
+            logged_in
+                .iter()
+                .map(|(what, path)| {
+                    let (rate, p99, errors) = wrk(stack, path, Some(&session));
+                    writeln!(
+                        report,
+                        "| {what}, {cache} | {rate:.0} | {p99} | {errors} | {:.1} % |",
+                        100.0 * rate / reference
+                    )
+                    .unwrap();
+                    page_profile(stack, path, &session)
+                })
+                .collect()
+        };
+    let with = logged_in_rows(&stack, &mut report, "redis object cache");
     // The same pages without the object cache, in the same run: wordpress recreated with
-    // WP_REDIS_HOST empty (the entrypoint removes the drop-in), then as before.
+    // WP_REDIS_HOST empty (the entrypoint removes the drop-in).
     stack.set("WP_REDIS_HOST", "");
     stack.compose_ok(&["up", "-d", "--no-build", "wordpress"]);
     wait_serving(&stack, &SERVICES);
-    let mut without = Vec::new();
-    for (what, path) in logged_in {
-        let (rate, p99, errors) = wrk(&stack, path, Some(&session));
-        writeln!(
-            report,
-            "| {what}, no object cache | {rate:.0} | {p99} | {errors} | {:.1} % |",
-            100.0 * rate / reference
-        )
-        .unwrap();
-        without.push(page_profile(&stack, path, &session));
-    }
+    let without = logged_in_rows(&stack, &mut report, "no object cache");
     writeln!(
         report,
         "\nLogged-in pages one at a time (median of 30) and database queries per page:\n\n\
          | page | redis object cache | no object cache | speed-up |\n|---|---|---|---|"
     )
     .unwrap();
-    for ((what, (t_with, q_with)), (t_without, q_without)) in profiles.iter().zip(&without) {
+    for (((what, _), (t_with, q_with)), (t_without, q_without)) in
+        logged_in.iter().zip(&with).zip(&without)
+    {
         writeln!(
             report,
             "| {what} | {:.1} ms, {q_with} queries | {:.1} ms, {q_without} queries | {:.2}× |",

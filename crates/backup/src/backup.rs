@@ -18,10 +18,7 @@ const PARTIAL: &str = ".partial-";
 
 /// `mariadb`/`mariadb-dump` arguments for the database account (password in MYSQL_PWD).
 fn client(program: &str, s: &Settings) -> Command {
-    let (host, port) =
-        s.db.address
-            .rsplit_once(':')
-            .unwrap_or((&s.db.address, "3306"));
+    let (host, port) = s.db.host_port();
     let mut cmd = Command::new(program);
     cmd.args([
         format!("--host={host}"),

@@ -44,11 +44,7 @@ impl Settings {
         }
         Ok(Settings {
             db: Target {
-                address: if host.contains(':') {
-                    host
-                } else {
-                    format!("{host}:3306")
-                },
+                address: host,
                 user: cfg.required(&["BACKUP_DB_USER", "MYSQL_USER"])?,
                 password: cfg.required(&["BACKUP_DB_PASSWORD", "MYSQL_PASSWORD"])?,
                 database: None,

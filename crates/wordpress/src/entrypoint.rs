@@ -32,11 +32,7 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
 
     let db = &settings.db;
     let target = Target {
-        address: if db.host.contains(':') {
-            db.host.clone()
-        } else {
-            format!("{}:3306", db.host)
-        },
+        address: db.host.clone(),
         user: db.user.clone(),
         password: db.password.clone(),
         database: Some(db.name.clone()),

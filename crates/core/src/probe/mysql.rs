@@ -11,7 +11,7 @@ use crate::retry::Backoff;
 /// Where and as whom to connect.
 #[derive(Clone)]
 pub struct Target {
-    /// `host:port` or a Unix socket path (starts with `/`).
+    /// `host[:port]` (3306 by default) or a Unix socket path (starts with `/`).
     pub address: String,
     /// Account name.
     pub user: String,
@@ -32,6 +32,14 @@ impl std::fmt::Debug for Target {
 }
 
 impl Target {
+    /// Host and port of a TCP address; the port defaults to MariaDB's 3306.
+    pub fn host_port(&self) -> (String, u16) {
+        match self.address.rsplit_once(':') {
+            Some((h, p)) => (h.to_owned(), p.parse().unwrap_or(3306)),
+            None => (self.address.clone(), 3306),
+        }
+    }
+
     fn opts(&self) -> Opts {
         let builder = OptsBuilder::default()
             .user(Some(self.user.clone()))
@@ -42,10 +50,7 @@ impl Target {
         let builder = if self.address.starts_with('/') {
             builder.socket(Some(self.address.clone()))
         } else {
-            let (host, port) = match self.address.rsplit_once(':') {
-                Some((h, p)) => (h.to_owned(), p.parse().unwrap_or(3306)),
-                None => (self.address.clone(), 3306),
-            };
+            let (host, port) = self.host_port();
             builder.ip_or_hostname(host).tcp_port(port)
         };
         builder.into()
