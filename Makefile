@@ -5,8 +5,10 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := all
 
-# Settings from .env (created on first run from .env.example). Command-line values win.
--include .env
+# Settings from srcs/.env, made from srcs/.env.example when missing (the rule below; make
+# then reads it). Command-line values win.
+ENV_FILE    ?= srcs/.env
+-include $(ENV_FILE)
 
 LOGIN       ?= $(or $(SUDO_USER),$(shell id -un))
 DOMAIN_NAME ?= $(LOGIN).42.fr
@@ -17,20 +19,20 @@ PROJECT     ?= inception
 SECRETS_DIR ?= secrets
 # Every image of the stack is tagged with this (never `latest`).
 TAG         ?= inception
-BUILDER     ?= inception-builder:$(TAG)
 # Where the build steps write their (long) output; shown when a step fails.
 LOG_DIR     ?= /tmp/inception-$(PROJECT)
 # How long `make` waits for every service to be healthy.
 WAIT_TIMEOUT ?= 180
-# 1: also the bonus services (redis, static site, adminer, backup); 0: the mandatory part alone.
-BONUS       ?= 1
+# 0: the mandatory part (mariadb, wordpress, nginx); 1: also the bonus services (`make bonus`).
+BONUS       ?= 0
+BONUS_SERVICES := redis site adminer ftp backup
 # Cargo test arguments for the end-to-end suite (e.g. TEST=mariadb to run some).
 TEST        ?=
 TEST_THREADS ?= 2
 
 # docker compose v2 when present, else docker-compose v1.
 COMPOSE_BIN ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
-COMPOSE     := $(COMPOSE_BIN) -p $(PROJECT) -f docker-compose.yml
+COMPOSE     := $(COMPOSE_BIN) -p $(PROJECT) -f docker-compose.yml --env-file $(ENV_FILE)
 # Run docker as the invoking user when possible, through sudo otherwise.
 SUDO        := $(shell [ "$$(id -u)" -eq 0 ] || docker info >/dev/null 2>&1 || echo sudo)
 
@@ -40,61 +42,70 @@ ifneq ($(BONUS),1)
 WP_REDIS_HOST :=
 export WP_REDIS_HOST
 endif
+# Commands that must reach every container, whichever mode started it.
+ALL_PROFILES := COMPOSE_PROFILES=bonus
 
-export DOMAIN_NAME DATA_DIR HTTPS_PORT SECRETS_DIR TAG BUILDER LOGIN COMPOSE_PROFILES
+export DOMAIN_NAME DATA_DIR HTTPS_PORT SECRETS_DIR TAG LOGIN COMPOSE_PROFILES
 
-.PHONY: all help provision configure base vendor builder build up wait down clean fclean re \
+.PHONY: all bonus help provision configure base vendor build up wait down clean fclean re \
 	logs ps status lint test test-unit test-e2e audit bench
 
-all: provision configure base build up wait ## Set up what is missing, build, start, wait until healthy
+all: provision configure base build up wait ## The mandatory part: set up what is missing, build, start, wait until healthy
 	@printf '\nInception is up: https://%s%s\n' "$(DOMAIN_NAME)" "$(if $(filter 443,$(HTTPS_PORT)),,:$(HTTPS_PORT))"
-	@printf 'Credentials: users in .env, passwords in %s/ (one file each)\n' "$(SECRETS_DIR)"
+	@printf 'Credentials: users in %s, passwords in %s/ (one file each)\n' "$(ENV_FILE)" "$(SECRETS_DIR)"
+
+bonus: ## The same with the bonus services (redis, site, adminer, ftp, backup)
+	@$(MAKE) --no-print-directory all BONUS=1
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sort | \
 		awk 'BEGIN {FS = ":.*## "} {printf "  %-12s %s\n", $$1, $$2}'
 
-provision: ## Install and start the Docker engine, compose and debootstrap if missing; hosts entry; data dirs
-	@scripts/provision.sh --domain "$(DOMAIN_NAME)" --data-dir "$(DATA_DIR)"
+# The settings file, created from the committed example the first time make runs.
+$(ENV_FILE):
+	@srcs/tools/configure.sh "$(ENV_FILE)"
 
-configure: ## Create .env and missing secrets (never overwrites)
-	@scripts/configure.sh .env "$(SECRETS_DIR)"
+provision: ## Install and start the Docker engine, compose and debootstrap if missing; hosts entry; data dirs
+	@srcs/tools/provision.sh --domain "$(DOMAIN_NAME)" --data-dir "$(DATA_DIR)"
+
+configure: ## Create srcs/.env and missing secrets (never overwrites)
+	@srcs/tools/configure.sh "$(ENV_FILE)" "$(SECRETS_DIR)"
 
 base: ## Make sure the debian:bookworm base image exists (built with debootstrap if needed)
-	@$(SUDO) scripts/base-image.sh
+	@$(SUDO) srcs/tools/base-image.sh
 
 vendor: ## Vendor the Rust crates into vendor/ for offline image builds (needs cargo)
 	@if command -v cargo >/dev/null; then \
 		cargo vendor --locked --quiet vendor >/dev/null && echo "vendor: crates in vendor/"; \
 	else \
-		mkdir -p vendor; echo "vendor: no cargo on this machine; the builder fetches crates online"; \
+		echo "vendor: no cargo on this machine; the compile stage fetches crates online"; \
 	fi
 
-builder: base vendor ## Compile the Rust workspace once into the builder image
+build: configure base vendor ## Build the images `make` runs (BONUS=1: every image), compiling the workspace once
 	@mkdir -p "$(LOG_DIR)"
-	@echo "builder: compiling the workspace (log: $(LOG_DIR)/builder.log)"
-	@$(SUDO) docker build -t $(BUILDER) -f srcs/requirements/builder/Dockerfile . \
-		>"$(LOG_DIR)/builder.log" 2>&1 || { tail -n 40 "$(LOG_DIR)/builder.log"; exit 1; }
-	@echo "builder: $(BUILDER) ready"
+	@echo "build: images of $(if $(COMPOSE_PROFILES),every service,the mandatory services) (log: $(LOG_DIR)/build.log)"
+	@$(SUDO) $(COMPOSE) build >"$(LOG_DIR)/build.log" 2>&1 || { tail -n 40 "$(LOG_DIR)/build.log"; exit 1; }
+	@# The build stages' cache: the newest image of each stage stays (the next build starts
+	@# from it), older ones would pile up.
+	@for stage in manifests compile wordpress-source; do \
+		$(SUDO) docker images -q --filter "label=org.inception.stage=$$stage" | tail -n +2 | \
+			xargs -r $(SUDO) docker rmi >/dev/null 2>&1 || true; \
+	done
+	@echo "build: images ready; Rust workspace compiled $$(grep -c '^cargo-build: compiling the workspace' "$(LOG_DIR)/build.log" || true) time(s) (0: unchanged, from the layer cache)"
 
-build: configure builder ## Build every service image (bonus ones included)
-	@echo "build: service images (log: $(LOG_DIR)/build.log)"
-	@$(SUDO) COMPOSE_PROFILES=bonus $(COMPOSE) build --build-arg BUILDER=$(BUILDER) \
-		>"$(LOG_DIR)/build.log" 2>&1 || { tail -n 40 "$(LOG_DIR)/build.log"; exit 1; }
-	@echo "build: images ready"
-
-up: ## Start the stack in the background
+up: ## Start the stack in the background (BONUS=1: with the bonus services)
+	@$(if $(COMPOSE_PROFILES),,$(SUDO) $(ALL_PROFILES) $(COMPOSE) rm -fs $(BONUS_SERVICES) >/dev/null 2>&1 || true)
 	@$(SUDO) $(COMPOSE) up -d --remove-orphans
 
 wait: ## Wait until every service is healthy (bounded), printing progress
-	@$(SUDO) scripts/wait-healthy.sh "$(PROJECT)" "$(WAIT_TIMEOUT)"
+	@$(SUDO) srcs/tools/wait-healthy.sh "$(PROJECT)" "$(WAIT_TIMEOUT)"
 
-down: ## Stop and remove the containers (data is kept)
-	@$(SUDO) $(COMPOSE) down
+down: ## Stop and remove the containers, bonus ones included (data is kept)
+	@$(SUDO) $(ALL_PROFILES) $(COMPOSE) down
 
-clean: ## Remove containers, networks and the project's images (data is kept)
-	@$(SUDO) $(COMPOSE) down --rmi all --remove-orphans
-	@$(SUDO) docker image rm -f $(BUILDER) >/dev/null 2>&1 || true
+clean: ## Remove containers, networks, the project's images and its build cache (data is kept)
+	@$(SUDO) $(ALL_PROFILES) $(COMPOSE) down --rmi all --remove-orphans
+	@$(SUDO) docker image prune -f --filter label=org.inception.stage >/dev/null
 
 fclean: ## Also delete the volumes and the data under DATA_DIR (asks, or FORCE=1)
 	@if [ "$(FORCE)" != 1 ]; then \
@@ -102,7 +113,7 @@ fclean: ## Also delete the volumes and the data under DATA_DIR (asks, or FORCE=1
 		[ "$$answer" = y ] || [ "$$answer" = Y ] || { echo "fclean: kept"; exit 1; }; \
 	fi
 	@$(MAKE) --no-print-directory clean
-	@$(SUDO) $(COMPOSE) down -v >/dev/null 2>&1 || true
+	@$(SUDO) $(ALL_PROFILES) $(COMPOSE) down -v >/dev/null 2>&1 || true
 	@$(SUDO) rm -rf "$(DATA_DIR)/mariadb" "$(DATA_DIR)/wordpress" "$(DATA_DIR)/backups"
 	@echo "fclean: data under $(DATA_DIR) deleted"
 
@@ -111,11 +122,11 @@ re: ## fclean then all
 	@$(MAKE) --no-print-directory all
 
 logs: ## Follow the logs of every service
-	@$(SUDO) $(COMPOSE) logs -f --tail=100
+	@$(SUDO) $(ALL_PROFILES) $(COMPOSE) logs -f --tail=100
 
 ps: status
 status: ## One line per service: state, health and its health message
-	@$(SUDO) scripts/status.sh "$(PROJECT)"
+	@$(SUDO) srcs/tools/status.sh "$(PROJECT)"
 
 test: lint test-unit test-e2e ## Run every test: lints, unit tests, then the end-to-end suite on real containers
 
@@ -127,7 +138,8 @@ lint: ## cargo fmt --check and clippy -D warnings (when the toolchain has them)
 test-unit: ## Unit tests of the Rust workspace
 	cargo test --workspace --exclude inception-tests --quiet
 
-test-e2e: provision base build ## The end-to-end suite against real containers (throwaway projects)
+test-e2e: provision ## The end-to-end suite against real containers (throwaway projects)
+	@$(MAKE) --no-print-directory build BONUS=1
 	cargo test -p inception-tests --test e2e --quiet -- --test-threads=$(TEST_THREADS) $(TEST)
 
 audit: ## TLS scan of the running site with testssl (HIGH/CRITICAL findings, JSON in /tmp)
@@ -136,5 +148,6 @@ audit: ## TLS scan of the running site with testssl (HIGH/CRITICAL findings, JSO
 	@grep -E '"severity" *: *"(HIGH|CRITICAL)"' -B3 /tmp/inception-testssl.json | grep -E '"(id|finding)"' || \
 		echo "audit: no HIGH or CRITICAL finding"
 
-bench: provision base build ## Measure stop/start times, throughput, sizes (throwaway project)
+bench: provision ## Measure stop/start times, throughput, sizes (throwaway project)
+	@$(MAKE) --no-print-directory build BONUS=1
 	cargo test -p inception-tests --release --test bench --quiet -- --nocapture --test-threads=1

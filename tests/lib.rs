@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -13,7 +14,8 @@ use std::time::{Duration, Instant};
 pub const MARIADB: &str = "mariadb:inception";
 pub const WORDPRESS: &str = "wordpress:inception";
 pub const NGINX: &str = "nginx:inception";
-pub const BUILDER: &str = "inception-builder:inception";
+/// The image every service image starts from.
+pub const BASE: &str = "debian:bookworm";
 
 /// The repository's root (where docker-compose.yml is).
 pub fn repo() -> PathBuf {
@@ -21,6 +23,43 @@ pub fn repo() -> PathBuf {
         .parent()
         .unwrap()
         .to_path_buf()
+}
+
+/// `inception-init` built on this host, static like the images' binaries, in a target
+/// directory of its own (the one of the running `cargo test` is locked). Built once per run.
+pub fn init_binary() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let host = stdout(&run(Command::new("rustc").arg("-vV")))
+            .lines()
+            .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
+            .expect("rustc -vV names no host");
+        let dir = repo().join("target/static");
+        let o = run(Command::new("cargo")
+            .args(["build", "--quiet", "--locked", "-p", "inception-init"])
+            .args(["--target", &host, "--target-dir"])
+            .arg(&dir)
+            .env("RUSTFLAGS", "-C target-feature=+crt-static")
+            .current_dir(repo()));
+        assert!(
+            o.status.success(),
+            "cannot build inception-init: {}",
+            stderr(&o)
+        );
+        dir.join(host).join("debug/inception-init")
+    })
+}
+
+/// `docker run` arguments that run `inception-init` (see [`init_binary`]) as PID 1 of a
+/// container of the base image: options, then the image; the init's arguments follow.
+pub fn init_container_args() -> Vec<String> {
+    let mount = format!(
+        "{}:/usr/local/bin/inception-init:ro",
+        init_binary().display()
+    );
+    ["-v", &mount, "--entrypoint", "inception-init", BASE]
+        .map(String::from)
+        .to_vec()
 }
 
 static SEQ: AtomicU32 = AtomicU32::new(0);
@@ -290,7 +329,6 @@ impl Stack {
             ("WP_USER_ROLE", "author"),
             ("MYSQL_DATABASE", "wordpress"),
             ("MYSQL_USER", "wordpress"),
-            ("BUILDER", BUILDER),
             ("LOG_FORMAT", "human"),
             // The mandatory services only, unless a test asks for the bonus ones.
             ("COMPOSE_PROFILES", ""),

@@ -1,20 +1,24 @@
 //! The PID 1 runtime of crates/core, proven as PID 1 of a real container (inception-init,
-//! from the builder image, runs shell scripts that report what they observe).
+//! built static on the host and mounted into a base-image container, runs shell scripts
+//! that report what they observe).
 
 use std::time::{Duration, Instant};
 
 use inception_tests::*;
 
-const INIT: &str = "/out/inception-init";
+/// `docker run -d` of inception-init with `args` (its options and the command).
+fn init(what: &str, args: &[&str]) -> Container {
+    let mut all = init_container_args();
+    all.extend(args.iter().map(|s| s.to_string()));
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    Container::run(&unique(what), &all)
+}
 
 #[test]
 fn sigterm_sent_to_pid1_reaches_the_child() {
-    let c = Container::run(
-        &unique("pid1-term"),
+    let c = init(
+        "pid1-term",
         &[
-            "--entrypoint",
-            INIT,
-            BUILDER,
             "--",
             "sh",
             "-c",
@@ -48,12 +52,9 @@ fn sigterm_sent_to_pid1_reaches_the_child() {
 fn orphaned_grandchild_is_reaped() {
     // The subshell exits at once, leaving `sleep` to be re-parented to PID 1; once it ends
     // it must not stay a zombie.
-    let c = Container::run(
-        &unique("pid1-reap"),
+    let c = init(
+        "pid1-reap",
         &[
-            "--entrypoint",
-            INIT,
-            BUILDER,
             "--",
             "sh",
             "-c",
@@ -70,19 +71,7 @@ fn orphaned_grandchild_is_reaped() {
 
 #[test]
 fn exec_keeps_pid_1() {
-    let c = Container::run(
-        &unique("pid1-exec"),
-        &[
-            "--entrypoint",
-            INIT,
-            BUILDER,
-            "--exec",
-            "--",
-            "sh",
-            "-c",
-            "echo pid=$$",
-        ],
-    );
+    let c = init("pid1-exec", &["--exec", "--", "sh", "-c", "echo pid=$$"]);
     assert_eq!(wait_exit(c.name(), Duration::from_secs(20)), 0);
     assert!(
         c.logs().contains("pid=1\n"),
@@ -93,32 +82,16 @@ fn exec_keeps_pid_1() {
 
 #[test]
 fn child_killed_by_a_signal_gives_128_plus_n() {
-    let c = Container::run(
-        &unique("pid1-status"),
-        &[
-            "--entrypoint",
-            INIT,
-            BUILDER,
-            "--",
-            "sh",
-            "-c",
-            "kill -KILL $$",
-        ],
-    );
+    let c = init("pid1-status", &["--", "sh", "-c", "kill -KILL $$"]);
     assert_eq!(wait_exit(c.name(), Duration::from_secs(20)), 137);
 }
 
 #[test]
 fn unknown_command_exits_127_with_one_line() {
-    let o = docker(&[
-        "run",
-        "--rm",
-        "--entrypoint",
-        INIT,
-        BUILDER,
-        "--",
-        "no-such-command",
-    ]);
+    let mut args = vec!["run".to_string(), "--rm".to_string()];
+    args.extend(init_container_args());
+    args.extend(["--".to_string(), "no-such-command".to_string()]);
+    let o = docker(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(o.status.code(), Some(127));
     assert_eq!(
         stderr(&o).trim(),

@@ -367,7 +367,7 @@ fn no_secret_value_is_in_images_containers_or_their_filesystems() {
 
 #[test]
 fn env_and_secrets_are_git_ignored_and_secret_files_are_private() {
-    for path in [".env", "secrets/db_password.txt", "vendor/x"] {
+    for path in ["srcs/.env", ".env", "secrets/db_password.txt", "vendor/x"] {
         let o = run(std::process::Command::new("git")
             .args(["check-ignore", "-q", path])
             .current_dir(repo()));
@@ -381,7 +381,7 @@ fn env_and_secrets_are_git_ignored_and_secret_files_are_private() {
     let env = dir.path().join("env");
     let secrets = dir.path().join("secrets");
     let o = run(
-        std::process::Command::new(repo().join("scripts/configure.sh"))
+        std::process::Command::new(repo().join("srcs/tools/configure.sh"))
             .args([&env, &secrets])
             .env("LOGIN", "someone"),
     );
@@ -396,7 +396,7 @@ fn env_and_secrets_are_git_ignored_and_secret_files_are_private() {
         );
     }
     // A second run keeps what exists.
-    run(std::process::Command::new(repo().join("scripts/configure.sh")).args([&env, &secrets]));
+    run(std::process::Command::new(repo().join("srcs/tools/configure.sh")).args([&env, &secrets]));
     assert_eq!(
         std::fs::read_to_string(secrets.join("db_password.txt")).unwrap(),
         first

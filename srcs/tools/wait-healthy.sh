@@ -2,7 +2,7 @@
 # Waits until every container of a compose project is healthy, printing progress when it
 # changes. On timeout, prints the logs of the containers that are not healthy and fails.
 #
-# usage: scripts/wait-healthy.sh PROJECT [TIMEOUT_SECONDS]
+# usage: srcs/tools/wait-healthy.sh PROJECT [TIMEOUT_SECONDS]
 set -euo pipefail
 project="$1"
 timeout="${2:-180}"

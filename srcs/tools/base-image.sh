@@ -1,18 +1,16 @@
 #!/usr/bin/env bash
 # Makes sure the image every service is built FROM exists: debian:bookworm.
 #   1. a local debian:bookworm is used as it is;
-#   2. otherwise one short pull attempt;
-#   3. otherwise it is built from Debian's archive with debootstrap (minbase), slimmed
+#   2. otherwise it is built from Debian's archive with debootstrap (minbase), slimmed
 #      (no apt lists, docs, man pages or locales, and a dpkg filter that keeps later
 #      installs from adding them back) and imported.
 #
-# usage: scripts/base-image.sh        env: BASE_IMAGE, DEBIAN_MIRROR, SECURITY_MIRROR, PULL_TIMEOUT
+# usage: srcs/tools/base-image.sh        env: BASE_IMAGE, DEBIAN_MIRROR, SECURITY_MIRROR
 set -euo pipefail
 
 image="${BASE_IMAGE:-debian:bookworm}"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 security="${SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
-pull_timeout="${PULL_TIMEOUT:-15}"
 
 say() { printf 'base: %s\n' "$*"; }
 die() { printf 'base: error: %s\n' "$*" >&2; exit 1; }
@@ -21,14 +19,11 @@ if docker image inspect "$image" >/dev/null 2>&1; then
 	say "$image present locally ($(docker image inspect -f '{{.Size}}' "$image" | numfmt --to=iec))"
 	exit 0
 fi
-if timeout "$pull_timeout" docker pull -q "$image" >/dev/null 2>&1; then
-	say "$image pulled"
-	exit 0
-fi
+# Nothing is pulled from a registry: the image is made here, from Debian's archive.
 say "$image not available; building it from $mirror with debootstrap"
 
 [ "$(id -u)" -eq 0 ] || die "debootstrap needs root: run 'sudo make base'"
-command -v debootstrap >/dev/null || die "debootstrap is missing: run scripts/provision.sh"
+command -v debootstrap >/dev/null || die "debootstrap is missing: run srcs/tools/provision.sh"
 
 rootfs="$(mktemp -d /tmp/inception-rootfs.XXXXXX)"
 trap 'rm -rf "$rootfs"' EXIT

@@ -4,7 +4,7 @@
 # client tools the tests use. Starts the engine when none answers and leaves a running one alone.
 # Optionally adds a hosts entry and creates data directories.
 #
-# usage: scripts/provision.sh [--domain NAME] [--data-dir DIR]
+# usage: srcs/tools/provision.sh [--domain NAME] [--data-dir DIR]
 # Idempotent: a second run changes nothing and says so.
 set -euo pipefail
 

@@ -2,7 +2,7 @@
 # One line per service of a compose project: state, health, and the service's own health
 # message (what its `health` subcommand printed last).
 #
-# usage: scripts/status.sh PROJECT
+# usage: srcs/tools/status.sh PROJECT
 set -euo pipefail
 project="$1"
 if [ -t 1 ]; then green=$'\e[32m' red=$'\e[31m' yellow=$'\e[33m' off=$'\e[0m'; else green="" red="" yellow="" off=""; fi

@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Creates what the stack reads at start and must never lose: .env from .env.example (empty
-# LOGIN, DOMAIN_NAME and DATA_DIR filled in) and one random secret per missing file in
+# Creates what the stack reads at start and must never lose: srcs/.env from
+# srcs/.env.example (empty LOGIN, DOMAIN_NAME and DATA_DIR filled in) and one random secret per missing file in
 # secrets/ (mode 600). Existing files are never overwritten.
 #
-# usage: scripts/configure.sh [ENV_FILE [SECRETS_DIR]]
+# usage: srcs/tools/configure.sh [ENV_FILE [SECRETS_DIR]]   (no SECRETS_DIR: the settings only)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
-env_file="${1:-.env}"
-secrets_dir="${2:-secrets}"
+env_file="${1:-srcs/.env}"
+secrets_dir="${2:-}"
 say() { printf 'configure: %s\n' "$*"; }
 
+# Earlier versions kept the settings at the top of the checkout: move them once.
+if [ ! -e "$env_file" ] && [ "$env_file" = srcs/.env ] && [ -f .env ]; then
+	mv .env "$env_file"
+	say "moved .env to $env_file (where the settings live now)"
+fi
 if [ -f "$env_file" ]; then
 	say "$env_file exists, kept"
 else
@@ -18,9 +23,11 @@ else
 	sed -e "s|^LOGIN=\$|LOGIN=$login|" \
 		-e "s|^DOMAIN_NAME=\$|DOMAIN_NAME=$login.42.fr|" \
 		-e "s|^DATA_DIR=\$|DATA_DIR=/home/$login/data|" \
-		.env.example >"$env_file"
+		srcs/.env.example >"$env_file"
 	say "created $env_file for $login (edit it to change the domain, port or users)"
 fi
+
+[ -n "$secrets_dir" ] || exit 0
 
 # The secrets the stack uses; bonus services add theirs here.
 secrets=(db_root_password db_password wp_admin_password wp_user_password redis_password ftp_password)
