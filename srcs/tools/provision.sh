@@ -38,6 +38,9 @@ check curl curl
 check openssl openssl
 check wrk wrk
 check testssl testssl.sh
+# Compressed init scripts for the mariadb image's tests.
+check xz xz-utils
+check zstd zstd
 # compose: v2 plugin or v1 binary, either will do
 if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then
 	need+=(docker-compose)

@@ -177,6 +177,15 @@ fn a_backup_brings_back_a_deleted_post_and_upload_and_a_missing_id_changes_nothi
     assert!(o.status.success(), "{}", stderr(&o));
     let id = stdout(&o).trim().to_owned();
     assert!(stdout(&stack.exec("backup", &["inception-backup", "list"])).contains(&id));
+    let listed: serde_json::Value = serde_json::from_str(&stdout(
+        &stack.exec("backup", &["inception-backup", "list", "--json"]),
+    ))
+    .expect("list --json is not JSON");
+    let entry = &listed[0];
+    assert_eq!(entry["id"], id.as_str(), "{listed}");
+    assert_eq!(entry["database"], "wordpress", "{listed}");
+    assert!(entry["dump_bytes"].as_u64().unwrap() > 1000, "{listed}");
+    assert!(entry["archive_bytes"].as_u64().unwrap() > 1000, "{listed}");
     assert!(
         stack
             .data()

@@ -118,6 +118,119 @@ fn fresh_init_then_restart_keeps_data_and_runs_initdb_once() {
     assert!(logs.contains("database present, starting it"));
 }
 
+#[test]
+fn root_logs_in_from_another_container_by_default_as_in_the_official_image() {
+    let name = unique("mdb-roothost");
+    let dir = TempDir::new(&name);
+    let net = Network::new(&name);
+    let data = dir.dir("data");
+    let volume = format!("{data}:/var/lib/mysql");
+    let root = format!("MARIADB_ROOT_PASSWORD={ROOT_PASSWORD}");
+    // Only the root password, as the official image's simplest `docker run`.
+    let c = Container::run(
+        &name,
+        &[
+            "--network",
+            &net.0,
+            "-v",
+            &volume,
+            "-e",
+            &root,
+            "-e",
+            "MARIADB_INITDB_SKIP_TZINFO=1",
+            MARIADB,
+        ],
+    );
+    wait_healthy_via_exec(&c);
+    let o = client(
+        &net,
+        &name,
+        "root",
+        Some(ROOT_PASSWORD),
+        "SELECT CURRENT_USER()",
+    );
+    assert!(o.status.success(), "root from the network: {}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "root@%");
+    let o = client(&net, &name, "root", Some("wrong"), "SELECT 1");
+    assert!(!o.status.success(), "root with a wrong password accepted");
+}
+
+#[test]
+fn help_and_version_arguments_skip_the_setup() {
+    let name = unique("mdb-help");
+    let dir = TempDir::new(&name);
+    let data = dir.dir("data");
+    let volume = format!("{data}:/var/lib/mysql");
+    // No root password: a setup would refuse to start; these only print.
+    for args in [&["--version"][..], &["mariadbd", "--verbose", "--help"][..]] {
+        let mut all = vec!["run", "--rm", "-v", volume.as_str(), MARIADB];
+        all.extend_from_slice(args);
+        let o = docker(&all);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).contains("mariadbd"), "{args:?}: {}", stdout(&o));
+    }
+    assert_eq!(
+        std::fs::read_dir(&data).unwrap().count(),
+        0,
+        "the data directory was touched"
+    );
+}
+
+#[test]
+fn init_scripts_run_by_exec_bit_or_bash_and_compressed_sql_loads() {
+    use std::os::unix::fs::PermissionsExt;
+    let name = unique("mdb-initkinds");
+    let dir = TempDir::new(&name);
+    let initdb = Path::new(&dir.dir("initdb")).to_path_buf();
+    let write = |file: &str, bytes: &[u8], mode: u32| {
+        let path = initdb.join(file);
+        std::fs::write(&path, bytes).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    write(
+        "01-table.sql",
+        b"CREATE TABLE runs (id INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(20));\n",
+        0o644,
+    );
+    // Not executable: read by bash with the official image's helper functions.
+    write(
+        "02-sourced.sh",
+        b"docker_process_sql -e \"INSERT INTO runs (what) VALUES ('sourced')\"\nmysql_note sourced ran\n",
+        0o644,
+    );
+    // Executable: run as it is, by its own interpreter line.
+    write(
+        "03-run.sh",
+        b"#!/bin/sh\nmariadb -uroot --database=\"$MARIADB_DATABASE\" -e \"INSERT INTO runs (what) VALUES ('$(basename $0)')\"\n",
+        0o755,
+    );
+    for (file, tool) in [("04-xz.sql.xz", "xz"), ("05-zst.sql.zst", "zstd")] {
+        let what = file.split('-').nth(1).unwrap().split('.').next().unwrap();
+        let sql = format!("INSERT INTO runs (what) VALUES ('{what}');\n");
+        let o = run(std::process::Command::new("sh").args([
+            "-c",
+            &format!("printf \"%s\" \"$1\" | {tool} -c"),
+            "sh",
+            &sql,
+        ]));
+        assert!(o.status.success(), "{tool}: {}", stderr(&o));
+        write(file, &o.stdout, 0o644);
+    }
+    let net = Network::new(&name);
+    let mount = format!("{}:/docker-entrypoint-initdb.d:ro", initdb.display());
+    let c = start(&name, &net, &dir.dir("data"), &["-v", &mount]);
+    wait_healthy_via_exec(&c);
+    assert_eq!(
+        root_sql(
+            &c,
+            "SELECT GROUP_CONCAT(what ORDER BY id) FROM `my db_1`.runs"
+        )
+        .trim(),
+        "sourced,03-run.sh,xz,zst"
+    );
+    assert!(c.logs().contains("[Note] [Entrypoint]: sourced ran"));
+}
+
 /// Waits for `inception-mariadb health` to succeed inside the container.
 fn wait_healthy_via_exec(c: &Container) {
     let ok = wait_until(Duration::from_secs(60), || {
@@ -131,7 +244,13 @@ fn user_logs_in_over_the_network_and_root_and_anonymous_are_refused() {
     let name = unique("mdb-login");
     let dir = TempDir::new(&name);
     let net = Network::new(&name);
-    let c = start(&name, &net, &dir.dir("data"), &[]);
+    // The stack's setting: root only from inside the container.
+    let c = start(
+        &name,
+        &net,
+        &dir.dir("data"),
+        &["-e", "MARIADB_ROOT_HOST=localhost"],
+    );
     wait_healthy_via_exec(&c);
 
     let o = client(
@@ -166,7 +285,7 @@ fn user_logs_in_over_the_network_and_root_and_anonymous_are_refused() {
     let o = client(&net, &name, "root", Some(ROOT_PASSWORD), "SELECT 1");
     assert!(
         !o.status.success(),
-        "root must not be reachable from the network by default"
+        "root must not be reachable from the network with MARIADB_ROOT_HOST=localhost"
     );
     let o = client(&net, &name, "", None, "SELECT 1");
     assert!(!o.status.success(), "anonymous login accepted");
@@ -361,6 +480,10 @@ fn health_is_zero_when_up_and_non_zero_when_the_server_is_stopped() {
         "{}",
         stdout(&o)
     );
+    let o = c.exec(&["inception-mariadb", "health", "--json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let verdict: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(verdict["healthy"], true, "{verdict}");
     docker_ok(&["stop", c.name()]);
     // Same data directory and credentials, no server running.
     let volume = format!("{data}:/var/lib/mysql");
@@ -376,6 +499,22 @@ fn health_is_zero_when_up_and_non_zero_when_the_server_is_stopped() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).starts_with("unhealthy: "), "{}", stdout(&o));
     assert_eq!(stdout(&o).lines().count(), 1);
+    // The same verdict as JSON, for scripts.
+    let o = docker(&[
+        "run",
+        "--rm",
+        "-v",
+        &volume,
+        MARIADB,
+        "inception-mariadb",
+        "health",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let verdict: serde_json::Value =
+        serde_json::from_str(&stdout(&o)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&o)));
+    assert_eq!(verdict["healthy"], false, "{verdict}");
+    assert!(!verdict["message"].as_str().unwrap().is_empty());
 }
 
 #[test]

@@ -481,25 +481,22 @@ fn testssl_finds_nothing_high_but_the_self_signed_certificate() {
     assert!(others.is_empty(), "HIGH or CRITICAL findings: {others:?}");
 }
 
+/// One entry of a testssl JSON report (`--jsonfile`: a flat array of these).
+#[derive(serde::Deserialize)]
+struct Finding {
+    id: String,
+    severity: String,
+    #[serde(default)]
+    finding: String,
+}
+
 /// (id, finding) of every HIGH or CRITICAL entry of a testssl JSON report.
 fn findings_at_least_high(json: &str) -> Vec<(String, String)> {
-    // The report is a flat array of objects with string fields: read them field by field.
-    let field = |obj: &str, name: &str| -> Option<String> {
-        let key = format!("\"{name}\"");
-        let rest = &obj[obj.find(&key)? + key.len()..];
-        let start = rest.find('"')? + 1;
-        let end = start + rest[start..].find('"')?;
-        Some(rest[start..end].to_owned())
-    };
-    json.split('}')
-        .filter_map(|obj| {
-            let severity = field(obj, "severity")?;
-            (severity == "HIGH" || severity == "CRITICAL").then(|| {
-                (
-                    field(obj, "id").unwrap_or_default(),
-                    field(obj, "finding").unwrap_or_default(),
-                )
-            })
-        })
+    let report: Vec<Finding> =
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("not a testssl report ({e}): {json}"));
+    report
+        .into_iter()
+        .filter(|f| f.severity == "HIGH" || f.severity == "CRITICAL")
+        .map(|f| (f.id, f.finding))
         .collect()
 }

@@ -83,6 +83,13 @@ fn the_site_is_served_over_https_only_with_both_users_working() {
     for t in ["wp_posts", "wp_users", "wp_comments", "wp_options"] {
         assert!(tables.lines().any(|l| l == t), "missing {t}: {tables}");
     }
+    // The stack keeps root local (MARIADB_ROOT_HOST=localhost in docker-compose.yml).
+    assert_eq!(
+        stack
+            .sql("SELECT Host FROM mysql.user WHERE User = 'root'")
+            .trim(),
+        "localhost"
+    );
 
     // The administrator logs in (a password full of special characters) and edits a page.
     let admin = stack.https();

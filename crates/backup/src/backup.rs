@@ -14,7 +14,53 @@ use crate::settings::Settings;
 
 const DUMP: &str = "database.sql";
 const ARCHIVE: &str = "files.tar.gz";
+/// What a backup holds, written last (before the rename that completes it).
+const MANIFEST: &str = "manifest.json";
 const PARTIAL: &str = ".partial-";
+
+/// A backup's `manifest.json`, and a line of `list --json`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Manifest {
+    /// The backup's id (its directory's name).
+    pub id: String,
+    /// When it was taken (RFC 3339, UTC).
+    pub created: String,
+    /// The database it holds.
+    pub database: String,
+    /// Size of the database dump, in bytes.
+    pub dump_bytes: u64,
+    /// Size of the files archive, in bytes.
+    pub archive_bytes: u64,
+}
+
+impl Manifest {
+    /// The manifest of the complete backup in `dir/id`: read from its file, or, for a
+    /// backup without one, made from what is there.
+    fn read(dir: &Path, id: &str) -> anyhow::Result<Manifest> {
+        let path = dir.join(id).join(MANIFEST);
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .with_context(|| format!("{} is not a backup manifest", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest {
+                id: id.to_owned(),
+                created: String::new(),
+                database: String::new(),
+                dump_bytes: size(&dir.join(id).join(DUMP)),
+                archive_bytes: size(&dir.join(id).join(ARCHIVE)),
+            }),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    /// Dump and archive together, in bytes.
+    pub fn bytes(&self) -> u64 {
+        self.dump_bytes + self.archive_bytes
+    }
+}
+
+fn size(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
 
 /// `mariadb`/`mariadb-dump` arguments for the database account (password in MYSQL_PWD).
 fn client(program: &str, s: &Settings) -> Command {
@@ -77,14 +123,28 @@ pub fn take(sup: &Supervisor, s: &Settings) -> anyhow::Result<String> {
         .arg(&s.files)
         .arg(".");
     sup.run(&mut tar).context("tar failed")?;
+    let manifest = Manifest {
+        id: id.clone(),
+        created: t
+            .replace_nanosecond(0)?
+            .format(&time::format_description::well_known::Rfc3339)?,
+        database: s.db_name.clone(),
+        dump_bytes: size(&partial.join(DUMP)),
+        archive_bytes: size(&partial.join(ARCHIVE)),
+    };
+    inception_core::fs::write_atomic(
+        &partial.join(MANIFEST),
+        serde_json::to_string_pretty(&manifest)?.as_bytes(),
+        0o644,
+    )?;
     std::fs::rename(&partial, &done)
         .with_context(|| format!("cannot complete {}", done.display()))?;
     tracing::info!(%id, "backup complete");
     Ok(id)
 }
 
-/// Complete backups, oldest first, with their sizes in bytes.
-pub fn list(dir: &Path) -> anyhow::Result<Vec<(String, u64)>> {
+/// Complete backups, oldest first.
+pub fn list(dir: &Path) -> anyhow::Result<Vec<Manifest>> {
     let mut out = Vec::new();
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
@@ -94,15 +154,10 @@ pub fn list(dir: &Path) -> anyhow::Result<Vec<(String, u64)>> {
     for entry in entries {
         let name = entry?.file_name().to_string_lossy().into_owned();
         if valid_id(&name) {
-            let size = [DUMP, ARCHIVE]
-                .iter()
-                .filter_map(|f| std::fs::metadata(dir.join(&name).join(f)).ok())
-                .map(|m| m.len())
-                .sum();
-            out.push((name, size));
+            out.push(Manifest::read(dir, &name)?);
         }
     }
-    out.sort();
+    out.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(out)
 }
 
@@ -157,9 +212,9 @@ fn prune(s: &Settings) -> anyhow::Result<()> {
         }
     }
     let all = list(&s.dir)?;
-    for (id, _) in all.iter().take(all.len().saturating_sub(s.keep)) {
-        tracing::info!(%id, "removing (retention)");
-        std::fs::remove_dir_all(s.dir.join(id))?;
+    for old in all.iter().take(all.len().saturating_sub(s.keep)) {
+        tracing::info!(id = %old.id, "removing (retention)");
+        std::fs::remove_dir_all(s.dir.join(&old.id))?;
     }
     Ok(())
 }
@@ -191,5 +246,32 @@ mod tests {
         assert!(!valid_id("../etc"));
         assert!(!valid_id("20261128T154800"));
         assert!(!valid_id(".partial-20261128T154800Z"));
+    }
+
+    #[test]
+    fn manifests_round_trip_and_old_backups_without_one_are_listed() {
+        let dir = std::env::temp_dir().join(format!("inception-backup-{}", std::process::id()));
+        let with = dir.join("20261128T154800Z");
+        let without = dir.join("20261127T154800Z");
+        std::fs::create_dir_all(&with).unwrap();
+        std::fs::create_dir_all(&without).unwrap();
+        std::fs::create_dir_all(dir.join(".partial-20261129T000000Z")).unwrap();
+        std::fs::write(without.join(DUMP), b"12345").unwrap();
+        let m = Manifest {
+            id: "20261128T154800Z".into(),
+            created: "2026-11-28T15:48:00Z".into(),
+            database: "wordpress".into(),
+            dump_bytes: 10,
+            archive_bytes: 20,
+        };
+        std::fs::write(with.join(MANIFEST), serde_json::to_vec(&m).unwrap()).unwrap();
+        let all = list(&dir).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(all.len(), 2, "{all:?}");
+        assert_eq!(
+            (all[0].id.as_str(), all[0].bytes()),
+            ("20261127T154800Z", 5)
+        );
+        assert_eq!(all[1], m);
     }
 }

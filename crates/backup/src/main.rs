@@ -3,14 +3,14 @@
 //! ```text
 //! inception-backup                    run the schedule (the container's PID 1)
 //! inception-backup backup             take a backup now; prints its id
-//! inception-backup list               the backups, oldest first
+//! inception-backup list [--json]      the backups, oldest first (--json: a JSON array)
 //! inception-backup restore ID         put the database and the files of backup ID back
 //! inception-backup health [--pace S]  the database answers and the backup directory is writable
 //! ```
 //!
 //! A backup is a directory `BACKUP_DIR/<UTC timestamp>` holding `database.sql` (a consistent
-//! `mariadb-dump --single-transaction` of WordPress's database) and `files.tar.gz` (the
-//! WordPress files). It is written under a temporary name and renamed when complete, so an
+//! `mariadb-dump --single-transaction` of WordPress's database), `files.tar.gz` (the
+//! WordPress files) and `manifest.json` (what it holds, see `backup::Manifest`). It is written under a temporary name and renamed when complete, so an
 //! interrupted backup never looks like one. The schedule keeps the newest `BACKUP_KEEP`.
 
 mod backup;
@@ -24,8 +24,7 @@ use inception_core::{exit, log, pid1};
 
 use crate::settings::Settings;
 
-const USAGE: &str =
-    "usage: inception-backup [backup | list | restore ID | health [--pace SECONDS]]";
+const USAGE: &str = "usage: inception-backup [backup | list [--json] | restore ID | health [--pace SECONDS] [--json]]";
 
 fn main() -> ExitCode {
     log::init();
@@ -41,9 +40,13 @@ fn main() -> ExitCode {
                 Ok(exit::OK)
             }
             ["list"] => {
-                for (id, bytes) in backup::list(&settings.dir)? {
-                    println!("{id}\t{:.1} MB", bytes as f64 / 1e6);
+                for b in backup::list(&settings.dir)? {
+                    println!("{}\t{:.1} MB", b.id, b.bytes() as f64 / 1e6);
                 }
+                Ok(exit::OK)
+            }
+            ["list", "--json"] => {
+                println!("{}", serde_json::to_string(&backup::list(&settings.dir)?)?);
                 Ok(exit::OK)
             }
             ["restore", id] => {
@@ -53,7 +56,7 @@ fn main() -> ExitCode {
             }
             ["health", rest @ ..] => {
                 let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
-                probe::health(&rest, || Ok(probe::report(health(&settings))))
+                probe::health(&rest, || health(&settings))
             }
             _ => Err(exit::UsageError(USAGE.into()).into()),
         }

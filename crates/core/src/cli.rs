@@ -5,6 +5,10 @@
 //! - no argument, the service's own program, or arguments starting with `-`: prepare the
 //!   service, then exec it with those arguments;
 //! - anything else: exec that command instead (`docker run IMAGE echo hi`).
+//!
+//! A service command line that only asks for information ([`wants_help`]: `--help`,
+//! `--version`, ...) is exec'd as it is, without preparing anything, as the official
+//! images do (`docker run mariadb:inception --verbose --help`).
 
 /// What the arguments ask for.
 #[derive(Debug, PartialEq, Eq)]
@@ -28,12 +32,32 @@ impl Action {
             Some(a) if a.starts_with('-') => {
                 let mut argv = default;
                 argv.extend(args);
-                Action::Serve(argv)
+                Action::serve(argv)
             }
-            Some(a) if is_service(a) => Action::Serve(args),
+            Some(a) if is_service(a) => Action::serve(args),
             Some(_) => Action::Other(args),
         }
     }
+
+    /// Serve `argv`, unless it only asks for information.
+    fn serve(argv: Vec<String>) -> Action {
+        if wants_help(&argv) {
+            Action::Other(argv)
+        } else {
+            Action::Serve(argv)
+        }
+    }
+}
+
+/// Whether a service command line asks for help or a version rather than for the service
+/// (the official MariaDB image's `_mysql_want_help` list).
+pub fn wants_help(argv: &[String]) -> bool {
+    argv.iter().skip(1).any(|a| {
+        matches!(
+            a.as_str(),
+            "-?" | "--help" | "--print-defaults" | "-V" | "--version"
+        )
+    })
 }
 
 #[cfg(test)]
@@ -60,6 +84,14 @@ mod tests {
             Action::Serve(v(&["mariadbd", "--skip-log-bin"]))
         );
         assert_eq!(parse(&["echo", "hi"]), Action::Other(v(&["echo", "hi"])));
+        assert_eq!(
+            parse(&["--verbose", "--help"]),
+            Action::Other(v(&["mariadbd", "--verbose", "--help"]))
+        );
+        assert_eq!(
+            parse(&["mysqld", "-V"]),
+            Action::Other(v(&["mysqld", "-V"]))
+        );
         assert_eq!(parse(&["health"]), Action::Health(vec![]));
         assert_eq!(
             parse(&["health", "--pace", "5"]),

@@ -1,4 +1,4 @@
-//! Crash-safe file writes.
+//! Crash-safe file writes, and input handed to a child without a file.
 //!
 //! Setup files are written to a temporary sibling, flushed, then renamed into place: a crash
 //! at any moment leaves either the old file or the new one, never half of one.
@@ -47,6 +47,22 @@ pub fn write_if_changed(path: &Path, contents: &[u8], mode: u32) -> anyhow::Resu
 pub fn chown(path: &Path, uid: u32, gid: u32) -> anyhow::Result<()> {
     std::os::unix::fs::lchown(path, Some(uid), Some(gid))
         .with_context(|| format!("cannot chown {} to {uid}:{gid}", path.display()))
+}
+
+/// A child's standard input that reads `bytes`, then end of file: a pipe filled before the
+/// child starts. Secrets passed this way are in no file, no argument and no environment
+/// (which `/proc/PID/environ` shows to the same user). At most one pipe buffer (64 KiB).
+pub fn stdin_with(bytes: &[u8]) -> anyhow::Result<std::process::Stdio> {
+    anyhow::ensure!(
+        bytes.len() <= 65536,
+        "input of {} bytes is over a pipe buffer",
+        bytes.len()
+    );
+    let (read, write) = nix::unistd::pipe().context("cannot create a pipe")?;
+    std::fs::File::from(write)
+        .write_all(bytes)
+        .context("cannot write to a pipe")?;
+    Ok(std::process::Stdio::from(read))
 }
 
 #[cfg(test)]

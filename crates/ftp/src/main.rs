@@ -129,12 +129,10 @@ fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
     })
 }
 
-fn health() -> anyhow::Result<u8> {
-    let banner = probe::block_on(tcp::banner("127.0.0.1:21", Duration::from_secs(3)))?;
-    Ok(probe::report(banner.and_then(|b| {
-        anyhow::ensure!(b.starts_with("220"), "unexpected banner {b:?}");
-        Ok(format!("vsftpd greets with {b:?}"))
-    })))
+fn health() -> anyhow::Result<String> {
+    let banner = probe::block_on(tcp::banner("127.0.0.1:21", Duration::from_secs(3)))??;
+    anyhow::ensure!(banner.starts_with("220"), "unexpected banner {banner:?}");
+    Ok(format!("vsftpd greets with {banner:?}"))
 }
 
 fn main() -> ExitCode {

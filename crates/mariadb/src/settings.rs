@@ -36,7 +36,8 @@ impl std::fmt::Debug for User {
 pub struct Settings {
     /// Root's password.
     pub root: RootPassword,
-    /// Host part of the root account besides `localhost` (`%` for anywhere), if any.
+    /// Host part of the root account besides `localhost`, if any: `MARIADB_ROOT_HOST`,
+    /// `%` (anywhere) by default as in the official image; `localhost` means no other.
     pub root_host: Option<String>,
     /// Database to create.
     pub database: Option<String>,
@@ -73,7 +74,8 @@ impl Settings {
                 });
             }
         };
-        let root_host = get(cfg, "ROOT_HOST")?.filter(|h| h != "localhost");
+        let root_host =
+            Some(get(cfg, "ROOT_HOST")?.unwrap_or_else(|| "%".into())).filter(|h| h != "localhost");
         let database = get(cfg, "DATABASE")?;
         if let Some(db) = &database {
             inception_core::sql::identifier(db)
@@ -130,7 +132,16 @@ mod tests {
         assert_eq!(s.root, RootPassword::Given("r".into()));
         assert_eq!(s.database.as_deref(), Some("wp"));
         assert_eq!(s.user.unwrap().password, "p");
-        assert_eq!(s.root_host, None);
+    }
+
+    #[test]
+    fn root_may_connect_from_anywhere_unless_root_host_says_otherwise() {
+        let root = [("MARIADB_ROOT_PASSWORD", "r")];
+        assert_eq!(read(&root).unwrap().root_host.as_deref(), Some("%"));
+        let local = read(&[root[0], ("MARIADB_ROOT_HOST", "localhost")]).unwrap();
+        assert_eq!(local.root_host, None);
+        let net = read(&[root[0], ("MYSQL_ROOT_HOST", "10.0.0.%")]).unwrap();
+        assert_eq!(net.root_host.as_deref(), Some("10.0.0.%"));
     }
 
     #[test]

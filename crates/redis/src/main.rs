@@ -56,14 +56,13 @@ fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
     Err(pid1::exec_as(&argv, Some(&redis_user)).into())
 }
 
-fn health() -> anyhow::Result<u8> {
+fn health() -> anyhow::Result<String> {
     let password = Config::from_env().optional(&["REDIS_PASSWORD"])?;
-    let verdict = probe::block_on(redis::ping(
+    probe::block_on(redis::ping(
         "127.0.0.1:6379",
         password.as_deref(),
         Duration::from_secs(3),
-    ))?;
-    Ok(probe::report(verdict))
+    ))?
 }
 
 fn main() -> ExitCode {

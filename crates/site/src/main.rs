@@ -30,15 +30,13 @@ fn main() -> ExitCode {
 }
 
 /// `health`: nginx serves the site's page.
-fn health() -> anyhow::Result<u8> {
+fn health() -> anyhow::Result<String> {
     let status = probe::block_on(http::get(
         "127.0.0.1:8080",
         "site",
         "/",
         Duration::from_secs(3),
-    ))?;
-    Ok(probe::report(status.and_then(|s| {
-        anyhow::ensure!(s == 200, "/ answered {s}");
-        Ok("nginx served the site's page".into())
-    })))
+    ))??;
+    anyhow::ensure!(status == 200, "/ answered {status}");
+    Ok("nginx served the site's page".into())
 }

@@ -9,8 +9,8 @@ use std::process::Command;
 use anyhow::Context;
 use inception_core::pid1::Supervisor;
 use inception_core::probe::mysql::Target;
-use inception_core::sql;
 use inception_core::user::Account;
+use inception_core::{fs, sql};
 
 use crate::settings::Settings;
 
@@ -47,6 +47,24 @@ pub async fn is_complete(target: &Target, webroot: &Path, settings: &Settings) -
     matches!(found.as_deref(), Ok("3"))
 }
 
+/// What install.php reads on its standard input: one JSON object (passwords included, so
+/// not in its environment or arguments).
+fn input(webroot: &Path, settings: &Settings) -> anyhow::Result<Vec<u8>> {
+    let input = serde_json::json!({
+        "INSTALL_MARKER": webroot.join(MARKER),
+        "WP_HOME": settings.home_url(),
+        "WP_TITLE": settings.title,
+        "WP_ADMIN_USER": settings.admin.login,
+        "WP_ADMIN_EMAIL": settings.admin.email,
+        "WP_ADMIN_PASSWORD": settings.admin.password,
+        "WP_USER": settings.user.login,
+        "WP_USER_EMAIL": settings.user.email,
+        "WP_USER_PASSWORD": settings.user.password,
+        "WP_USER_ROLE": settings.role,
+    });
+    Ok(serde_json::to_vec(&input)?)
+}
+
 /// Installs the site and creates its users if needed.
 pub fn run(
     sup: &Supervisor,
@@ -69,16 +87,7 @@ pub fn run(
         "PATH",
         "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     )
-    .env("INSTALL_MARKER", webroot.join(MARKER))
-    .env("WP_HOME", settings.home_url())
-    .env("WP_TITLE", &settings.title)
-    .env("WP_ADMIN_USER", &settings.admin.login)
-    .env("WP_ADMIN_EMAIL", &settings.admin.email)
-    .env("WP_ADMIN_PASSWORD", &settings.admin.password)
-    .env("WP_USER", &settings.user.login)
-    .env("WP_USER_EMAIL", &settings.user.email)
-    .env("WP_USER_PASSWORD", &settings.user.password)
-    .env("WP_USER_ROLE", &settings.role);
+    .stdin(fs::stdin_with(&input(webroot, settings)?)?);
     www.apply(&mut cmd);
     sup.run(&mut cmd).context("installing WordPress failed")
 }

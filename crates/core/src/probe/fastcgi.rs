@@ -104,11 +104,10 @@ pub async fn ping(addr: &str, path: &str, timeout: Duration) -> anyhow::Result<S
     }
 }
 
-/// The `health` subcommand of a php-fpm container: ping the local pool (127.0.0.1:9000,
-/// `ping.path = /ping`), print the verdict, return the exit code.
-pub fn local_pool_health() -> anyhow::Result<u8> {
-    let verdict = super::block_on(ping("127.0.0.1:9000", "/ping", Duration::from_secs(3)))?;
-    Ok(super::report(verdict))
+/// The `health` check of a php-fpm container: ping the local pool (127.0.0.1:9000,
+/// `ping.path = /ping`).
+pub fn local_pool_health() -> anyhow::Result<String> {
+    super::block_on(ping("127.0.0.1:9000", "/ping", Duration::from_secs(3)))?
 }
 
 fn record(out: &mut Vec<u8>, kind: u8, content: &[u8]) {

@@ -4,8 +4,8 @@
  * (what `wp core install` and `wp user create` do). Idempotent: an installed site is left
  * as it is and existing users are neither duplicated nor changed.
  *
- * Input: environment variables (not arguments, which `ps` shows). Output: one line per
- * action on stdout. Exit status 0 on success; 1 with a one-line reason on stderr.
+ * Input: one JSON object on stdin (not arguments, which `ps` shows, nor the environment,
+ * which /proc shows: it holds the passwords). Output: one line per action on stdout. Exit status 0 on success; 1 with a one-line reason on stderr.
  *
  * Crash safety: INSTALL_MARKER names a file created just before a new install and removed
  * once the site and both users exist. Finding it means an install was interrupted: the
@@ -18,10 +18,16 @@ function fail(string $message): void
     exit(1);
 }
 
+$input = json_decode(stream_get_contents(STDIN), true);
+if (!is_array($input)) {
+    fail('standard input is not a JSON object');
+}
+
 function input(string $name): string
 {
-    $value = getenv($name);
-    if ($value === false || $value === '') {
+    global $input;
+    $value = $input[$name] ?? '';
+    if (!is_string($value) || $value === '') {
         fail("$name is not set");
     }
     return $value;
