@@ -84,9 +84,13 @@ vendor: ## Vendor the Rust crates into vendor/ for offline image builds (needs c
 build: configure base vendor ## Build the images `make` runs (BONUS=1: every image), compiling the workspace once
 	@mkdir -p "$(LOG_DIR)"
 	@echo "build: images of $(if $(COMPOSE_PROFILES),every service,the mandatory services) (log: $(LOG_DIR)/build.log)"
-	@$(SUDO) $(COMPOSE) build >"$(LOG_DIR)/build.log" 2>&1 || { tail -n 40 "$(LOG_DIR)/build.log"; exit 1; }
-	@# The build stages' cache: the newest image of each stage stays (the next build starts
-	@# from it), older ones would pile up.
+	@# mariadb first: its compile stage compiles the workspace (when the cache does not have
+	@# it); then every image in parallel, their compile stages all taken from the cache.
+	@{ $(SUDO) $(COMPOSE) build mariadb && $(SUDO) $(COMPOSE) build --parallel; } \
+		>"$(LOG_DIR)/build.log" 2>&1 || { tail -n 40 "$(LOG_DIR)/build.log"; exit 1; }
+	@# Service images a rebuild replaced (untagged), and the build stages' cache: the newest
+	@# image of each stage stays (the next build starts from it), older ones would pile up.
+	@$(SUDO) docker image prune -f --filter label=org.inception.stage=service >/dev/null
 	@for stage in manifests compile wordpress-source; do \
 		$(SUDO) docker images -q --filter "label=org.inception.stage=$$stage" | tail -n +2 | \
 			xargs -r $(SUDO) docker rmi >/dev/null 2>&1 || true; \
