@@ -2,6 +2,7 @@
 //! `make build`; every test owns its containers, networks and data and removes them.
 
 mod bonus;
+mod layout;
 mod mariadb;
 mod pid1;
 mod reliability;

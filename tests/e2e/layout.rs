@@ -1,0 +1,71 @@
+//! The repository's shape as the rules and the design card fix it, read from the files
+//! themselves: the compile stage every service Dockerfile shares, and what compose builds.
+
+use inception_tests::*;
+
+/// Services and their Dockerfiles (`srcs/requirements/<service>/Dockerfile`).
+const SERVICES: [&str; 8] = [
+    "mariadb",
+    "wordpress",
+    "nginx",
+    "redis",
+    "site",
+    "adminer",
+    "ftp",
+    "backup",
+];
+
+/// The last instruction of the compile stage.
+const COMPILE_END: &str = "RUN cargo-build all\nLABEL org.inception.stage=compile\n";
+
+/// The instructions of a Dockerfile's compile stages (`manifests` then `compile`), comments
+/// and blank lines left out: what the layer cache keys on.
+fn compile_stage(dockerfile: &str) -> String {
+    let start = dockerfile
+        .find("FROM debian:bookworm AS manifests")
+        .expect("no manifests stage");
+    let end = dockerfile.find(COMPILE_END).expect("no compile stage") + COMPILE_END.len();
+    dockerfile[start..end]
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn every_service_dockerfile_shares_one_byte_identical_compile_stage() {
+    let read = |s: &str| {
+        let path = repo().join(format!("srcs/requirements/{s}/Dockerfile"));
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    let reference = compile_stage(&read(SERVICES[0]));
+    assert!(reference.contains("RUN cargo-build all"), "{reference}");
+    for s in &SERVICES[1..] {
+        let dockerfile = read(s);
+        assert_eq!(
+            compile_stage(&dockerfile),
+            reference,
+            "the compile stage of {s} differs from mariadb's: the cache would compile twice"
+        );
+        assert!(
+            dockerfile.contains(&format!("COPY --from=compile /out/inception-{s} ")),
+            "{s} does not copy its binary from the compile stage"
+        );
+        assert!(
+            !dockerfile.contains("ARG BUILDER"),
+            "{s} uses an outside builder image"
+        );
+    }
+}
+
+#[test]
+fn compose_builds_every_image_from_its_own_dockerfile_with_the_root_as_context() {
+    let compose = std::fs::read_to_string(repo().join("docker-compose.yml")).unwrap();
+    for s in SERVICES {
+        let build = format!(
+            "    build:\n      context: .\n      dockerfile: srcs/requirements/{s}/Dockerfile\n    image: {s}:inception\n"
+        );
+        assert!(compose.contains(&build), "{s}: expected\n{build}");
+    }
+    assert!(!compose.contains("latest"));
+}
