@@ -401,19 +401,29 @@ impl Stack {
         stdout(&o)
     }
 
-    /// Starts `services` (all when empty) from the built images and waits until healthy.
+    /// Starts `services` (all of the active profile when empty) from the built images and
+    /// waits until every container the project then has is healthy.
     pub fn up(&self, services: &[&str]) {
         let mut args = vec!["up", "-d", "--no-build"];
         args.extend_from_slice(services);
         self.compose_ok(&args);
-        let all = ["mariadb", "wordpress", "nginx"];
-        for s in if services.is_empty() {
-            &all[..]
-        } else {
-            services
-        } {
-            self.wait_healthy(s);
+        for s in self.services(false) {
+            self.wait_healthy(&s);
         }
+    }
+
+    /// The services this project has containers for, sorted: the running ones (restarting
+    /// included), or with `stopped` also those that are not.
+    pub fn services(&self, stopped: bool) -> Vec<String> {
+        let label = format!("label=com.docker.compose.project={}", self.project);
+        let format = "{{.Label \"com.docker.compose.service\"}}";
+        let mut args = vec!["ps", "--filter", &label, "--format", format];
+        if stopped {
+            args.push("--all");
+        }
+        let mut names: Vec<String> = docker_ok(&args).lines().map(str::to_owned).collect();
+        names.sort();
+        names
     }
 
     /// Waits until a service is healthy (bounded), printing every log on failure.
@@ -428,8 +438,8 @@ impl Stack {
     /// Logs of every container of the project.
     pub fn all_logs(&self) -> String {
         let mut out = String::new();
-        for s in ["mariadb", "wordpress", "nginx"] {
-            out.push_str(&format!("----- {s} -----\n{}\n", logs(&self.container(s))));
+        for s in self.services(true) {
+            out.push_str(&format!("----- {s} -----\n{}\n", logs(&self.container(&s))));
         }
         out
     }

@@ -58,7 +58,12 @@ fn orphaned_grandchild_is_reaped() {
             "--",
             "sh",
             "-c",
-            "(sleep 0.3 &); sleep 1.5; echo zombies=$(grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l)",
+            // The orphan's pid, then: wait (bounded) until it is gone from /proc, which
+            // only its reaping does; a zombie stays listed.
+            "(sleep 0.3 & echo $! >/tmp/orphan); p=$(cat /tmp/orphan); \
+             for i in $(seq 100); do [ -e /proc/$p ] || break; sleep 0.05; done; \
+             [ -e /proc/$p ] && echo \"orphan $p: $(grep State /proc/$p/status)\"; \
+             echo zombies=$(grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l)",
         ],
     );
     assert_eq!(wait_exit(c.name(), Duration::from_secs(20)), 0);
