@@ -103,3 +103,62 @@ fn unknown_command_exits_127_with_one_line() {
         "inception-init: error: command not found: no-such-command"
     );
 }
+
+/// A shell loop that reports the signals it traps, once it has said `ready`.
+const TRAPPING: &str = "for s in WINCH USR1 HUP; do trap \"echo child got $s\" $s; done; \
+                        trap 'exit 0' TERM; echo ready; while :; do sleep 0.1; done";
+
+#[test]
+fn every_catchable_signal_reaches_the_child_not_only_the_stop_signals() {
+    let c = init("pid1-winch", &["--", "sh", "-c", TRAPPING]);
+    assert!(wait_until(Duration::from_secs(10), || c
+        .logs()
+        .contains("ready")));
+    for sig in ["WINCH", "USR1", "HUP"] {
+        docker_ok(&["kill", "-s", sig, c.name()]);
+        let seen = format!("child got {sig}");
+        assert!(
+            wait_until(Duration::from_secs(5), || c.logs().contains(&seen)),
+            "SIG{sig} was not forwarded:\n{}",
+            c.logs()
+        );
+    }
+    docker_ok(&["stop", "-t", "5", c.name()]);
+    assert_eq!(inspect(c.name(), "{{.State.ExitCode}}"), "0");
+}
+
+/// A child shell that starts a grandchild without `exec` and waits for it; the grandchild
+/// reports SIGTERM. (The child's own trap runs only once the grandchild has ended, so the
+/// container lives until the grandchild has answered.)
+const GRANDCHILD: &str = "trap 'echo child got TERM' TERM; \
+                          sh -c 'trap \"echo grandchild got TERM; exit 0\" TERM; echo ready; \
+                          while :; do sleep 0.1; done'";
+
+#[test]
+fn with_group_forwarding_a_grandchild_gets_sigterm_too() {
+    // -g: the signal goes to the child's whole process group.
+    let c = init("pid1-group", &["-g", "--", "sh", "-c", GRANDCHILD]);
+    assert!(wait_until(Duration::from_secs(10), || c
+        .logs()
+        .contains("ready")));
+    let started = Instant::now();
+    docker_ok(&["stop", "-t", "8", c.name()]);
+    assert!(
+        c.logs().contains("grandchild got TERM"),
+        "the grandchild never saw SIGTERM:\n{}",
+        c.logs()
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    // Without it (tini's default) only the child gets it: the grandchild never does.
+    let c = init("pid1-nogroup", &["--", "sh", "-c", GRANDCHILD]);
+    assert!(wait_until(Duration::from_secs(10), || c
+        .logs()
+        .contains("ready")));
+    docker_ok(&["stop", "-t", "2", c.name()]);
+    assert!(
+        !c.logs().contains("grandchild got TERM"),
+        "without -g the signal went to the group:\n{}",
+        c.logs()
+    );
+}

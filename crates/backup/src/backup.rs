@@ -224,7 +224,6 @@ fn prune(s: &Settings) -> anyhow::Result<()> {
 pub fn schedule(sup: &'static Supervisor, s: &Settings) -> anyhow::Result<u8> {
     std::fs::create_dir_all(&s.dir)
         .with_context(|| format!("cannot create {}", s.dir.display()))?;
-    inception_core::pid1::stop_is_success();
     prune(s)?;
     tracing::info!(every_h = s.interval.as_secs() / 3600, keep = s.keep, dir = %s.dir.display(), "scheduling backups");
     loop {

@@ -33,7 +33,14 @@ fn main() -> ExitCode {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let settings = Settings::read()?;
         match args.as_slice() {
-            [] => backup::schedule(pid1::install()?, &settings),
+            // The scheduler is this process: a stop between backups is its normal end.
+            [] => backup::schedule(
+                pid1::install_with(pid1::Options {
+                    stop_is_success: true,
+                    ..Default::default()
+                })?,
+                &settings,
+            ),
             ["backup"] => {
                 let id = backup::take(pid1::install()?, &settings)?;
                 println!("{id}");

@@ -17,24 +17,7 @@ use std::process::ExitCode;
 
 use crate::config::ConfigError;
 use crate::pid1;
-
-/// Success.
-pub const OK: u8 = 0;
-/// A failure at run time, or an unhealthy service.
-pub const FAILURE: u8 = 1;
-/// Bad command line.
-pub const USAGE: u8 = 2;
-/// Bad configuration (sysexits' `EX_CONFIG`): distinct so that callers can tell it apart.
-pub const CONFIG: u8 = 78;
-/// The command exists but could not be executed.
-pub const CANNOT_EXECUTE: u8 = 126;
-/// The command was not found.
-pub const NOT_FOUND: u8 = 127;
-
-/// Exit status of a process killed by `signal` (128 + N, as shells report it).
-pub fn signaled(signal: i32) -> u8 {
-    (128 + signal).clamp(0, 255) as u8
-}
+pub use crate::status::*;
 
 /// Exit code for an error that ended a binary.
 ///
@@ -58,11 +41,6 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
     }
     FAILURE
 }
-
-/// A command-line mistake; maps to [`USAGE`].
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
 
 /// The `main` of every binary: run, report an error on one line with its causes, and exit
 /// with the code that error maps to.

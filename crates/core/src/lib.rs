@@ -16,5 +16,6 @@ pub mod probe;
 pub mod random;
 pub mod retry;
 pub mod sql;
+pub mod status;
 pub mod template;
 pub mod user;

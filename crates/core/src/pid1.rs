@@ -4,8 +4,11 @@
 //! processes (a temporary `mariadbd`, `php` running the WordPress installer) and must
 //!
 //! - install signal handling before it starts any child, so that no signal is lost;
-//! - forward SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1 and SIGUSR2 to its children
-//!   (a child that is already gone is only a warning);
+//! - forward every signal it can catch to its children ([`FORWARDED`]: all but SIGCHLD, the
+//!   synchronous ones a fault raises, SIGKILL/SIGSTOP which cannot be caught, and the
+//!   terminal and pipe signals tini leaves alone too); a child that is already gone is only
+//!   a warning. With [`Forward::Group`] each child leads its own process group and the
+//!   signal goes to the whole group, as dumb-init's `--single-child` off (`-g`) does;
 //! - reap every zombie, orphans that the kernel re-parents to PID 1 included, in a
 //!   `waitpid(-1, WNOHANG)` loop, because several SIGCHLD can coalesce into one;
 //! - stop what it is doing when asked to stop: a stop signal that arrives while no child runs
@@ -13,7 +16,9 @@
 //!   forwarded, after which [`Supervisor::run`] reports [`Stopped`] instead of going on;
 //! - finally hand over to the real service with [`exec`], which keeps the PID.
 //!
-//! The supervisor is process-wide (signals are), created once by [`install`].
+//! The supervisor is process-wide (signals are), created once by [`install`] with its
+//! [`Options`]. One thread waits for signals (`sigwait`, through signal-hook) and reaps in a
+//! `waitpid(-1, WNOHANG)` loop; no other global state decides anything.
 //! See `signal(7)`, `waitpid(2)` and <https://github.com/krallin/tini>.
 
 use std::collections::HashMap;
@@ -27,15 +32,49 @@ use nix::errno::Errno;
 use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
-use signal_hook::consts::signal::{SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
+use signal_hook::consts::signal::SIGCHLD;
 use signal_hook::iterator::Signals;
 
-use crate::exit;
+use crate::status;
 
-/// Signals passed on to children.
-pub const FORWARDED: [i32; 6] = [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2];
+/// Signals passed on to children: every catchable, asynchronous one. Left out: SIGCHLD (it
+/// drives the reaper); SIGKILL and SIGSTOP (cannot be caught); SIGILL, SIGTRAP, SIGABRT,
+/// SIGBUS, SIGFPE, SIGSEGV and SIGSYS (raised by a fault of this process, for this process);
+/// SIGTTIN and SIGTTOU (terminal job control, as tini); and SIGPIPE, which a write of this
+/// process to a closed pipe raises (Rust ignores it, and a child must not receive it for
+/// that). Real-time signals are not forwarded.
+pub const FORWARDED: [Signal; 18] = {
+    use Signal::*;
+    [
+        SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGSTKFLT, SIGCONT, SIGTSTP,
+        SIGURG, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGWINCH, SIGIO, SIGPWR,
+    ]
+};
 /// Forwarded signals that also mean "stop": setup does not go on after one of them.
-pub const STOPPING: [i32; 3] = [SIGTERM, SIGINT, SIGQUIT];
+pub const STOPPING: [Signal; 3] = [Signal::SIGTERM, Signal::SIGINT, Signal::SIGQUIT];
+
+/// Where a forwarded signal goes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Forward {
+    /// To each running child (tini's default).
+    #[default]
+    Child,
+    /// To each running child's process group: children are started as leaders of their own
+    /// group, so that their own children get the signal too (dumb-init's default,
+    /// `inception-init -g`). For shell scripts that start programs without `exec`.
+    Group,
+}
+
+/// How the supervisor behaves, chosen by the program that installs it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Where forwarded signals go.
+    pub forward: Forward,
+    /// A stop signal arriving while no child runs ends the process with status 0 instead of
+    /// 128 + N: for services whose main loop is this process (the backup scheduler), for
+    /// which such a stop is their normal end.
+    pub stop_is_success: bool,
+}
 
 /// How a child ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +95,7 @@ impl Exit {
     pub fn code(self) -> u8 {
         match self {
             Exit::Code(c) => c.clamp(0, 255) as u8,
-            Exit::Signal(s) => exit::signaled(s),
+            Exit::Signal(s) => status::signaled(s),
         }
     }
 }
@@ -103,8 +142,8 @@ impl ExecError {
     /// tini's codes: 127 for not found, 126 for not executable.
     pub fn exit_code(&self) -> u8 {
         match self {
-            ExecError::NotFound(_) => exit::NOT_FOUND,
-            ExecError::CannotExecute { .. } => exit::CANNOT_EXECUTE,
+            ExecError::NotFound(_) => status::NOT_FOUND,
+            ExecError::CannotExecute { .. } => status::CANNOT_EXECUTE,
         }
     }
 }
@@ -135,30 +174,28 @@ struct State {
 pub struct Supervisor {
     state: Mutex<State>,
     changed: Condvar,
+    options: Options,
 }
 
 static SUPERVISOR: OnceLock<Supervisor> = OnceLock::new();
 
-/// Set by services whose main loop is this process (not an exec'd server): a stop signal
-/// received between jobs is then their normal end, exit status 0.
-static STOP_IS_SUCCESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Declares that a stop signal arriving while no child runs ends this process successfully.
-pub fn stop_is_success() {
-    STOP_IS_SUCCESS.store(true, std::sync::atomic::Ordering::SeqCst);
+/// [`install_with`] the default [`Options`].
+pub fn install() -> std::io::Result<&'static Supervisor> {
+    install_with(Options::default())
 }
 
-/// Installs signal handling and the reaper (once per process) and returns the supervisor.
-pub fn install() -> std::io::Result<&'static Supervisor> {
+/// Installs signal handling and the reaper and returns the supervisor. Once per process:
+/// later calls return the first supervisor, whatever their options.
+pub fn install_with(options: Options) -> std::io::Result<&'static Supervisor> {
     let mut result = Ok(());
     let sup = SUPERVISOR.get_or_init(|| {
         let sup = Supervisor {
             state: Mutex::new(State::default()),
             changed: Condvar::new(),
+            options,
         };
-        let mut wanted = FORWARDED.to_vec();
-        wanted.push(SIGCHLD);
-        match Signals::new(&wanted) {
+        let wanted = FORWARDED.iter().map(|s| *s as i32).chain([SIGCHLD]);
+        match Signals::new(wanted) {
             Ok(mut signals) => {
                 let spawned = std::thread::Builder::new()
                     .name("pid1-signals".into())
@@ -189,7 +226,7 @@ pub fn stop_requested() -> Option<Signal> {
 /// Whether `code` is the status of a child killed by the stop signal this process received
 /// and forwarded: a service that stops by dying of its stop signal stopped as asked.
 pub fn is_requested_stop(code: u8) -> bool {
-    stop_requested().is_some_and(|sig| code == exit::signaled(sig as i32))
+    stop_requested().is_some_and(|sig| code == status::signaled(sig as i32))
 }
 
 impl Supervisor {
@@ -205,6 +242,9 @@ impl Supervisor {
         let mut state = self.lock();
         if let Some(sig) = state.stop {
             return Err(std::io::Error::other(Stopped(sig)));
+        }
+        if self.options.forward == Forward::Group {
+            cmd.process_group(0);
         }
         let child = cmd.spawn()?;
         let pid = Pid::from_raw(child.id() as i32);
@@ -234,7 +274,7 @@ impl Supervisor {
     pub async fn wait_async(&'static self, child: Child) -> Exit {
         tokio::task::spawn_blocking(move || self.wait(child))
             .await
-            .unwrap_or(Exit::Code(exit::FAILURE as i32))
+            .unwrap_or(Exit::Code(status::FAILURE as i32))
     }
 
     /// Sends `sig` to `child` if it still runs.
@@ -276,7 +316,7 @@ impl Supervisor {
             return;
         };
         let mut state = self.lock();
-        if STOPPING.contains(&sig) && state.stop.is_none() {
+        if STOPPING.contains(&signal) && state.stop.is_none() {
             state.stop = Some(signal);
         }
         let running: Vec<Pid> = state
@@ -290,17 +330,22 @@ impl Supervisor {
                 // Nothing to hand the signal to: whatever setup was doing is crash-safe
                 // by design, so stopping here is as safe as anywhere.
                 tracing::info!(signal = %stop, "stop requested, exiting");
-                if STOP_IS_SUCCESS.load(std::sync::atomic::Ordering::SeqCst) {
-                    std::process::exit(exit::OK.into());
+                if self.options.stop_is_success {
+                    std::process::exit(status::OK.into());
                 }
-                std::process::exit(exit::signaled(stop as i32).into());
+                std::process::exit(status::signaled(stop as i32).into());
             }
             tracing::debug!(signal = %signal, "no child to forward to");
             return;
         }
         for pid in running {
-            tracing::debug!(signal = %signal, pid = pid.as_raw(), "forwarding");
-            send(pid, signal);
+            // A negative pid names the process group the child leads.
+            let target = match self.options.forward {
+                Forward::Child => pid,
+                Forward::Group => Pid::from_raw(-pid.as_raw()),
+            };
+            tracing::debug!(signal = %signal, pid = target.as_raw(), "forwarding");
+            send(target, signal);
         }
     }
 
@@ -341,11 +386,11 @@ fn program_name(program: &OsStr) -> String {
 
 /// Runs `argv` as the only child of this process and returns its exit status, while doing
 /// PID 1's duties (what `tini -- argv` does). Orphans left behind are reaped until it ends.
-pub fn run_as_init(argv: &[String]) -> anyhow::Result<u8> {
+pub fn run_as_init(argv: &[String], options: Options) -> anyhow::Result<u8> {
     let (program, args) = argv
         .split_first()
-        .ok_or_else(|| exit::UsageError("no command given".into()))?;
-    let sup = install()?;
+        .ok_or_else(|| status::UsageError("no command given".into()))?;
+    let sup = install_with(options)?;
     let path = resolve(program)?;
     let child = sup
         .spawn(Command::new(path).args(args))
@@ -399,6 +444,7 @@ fn exec_error(program: &str, err: std::io::Error) -> ExecError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exit;
 
     #[test]
     fn exit_codes_follow_the_shell() {
@@ -423,8 +469,30 @@ mod tests {
     }
 
     #[test]
+    fn every_catchable_asynchronous_signal_is_forwarded() {
+        use Signal::*;
+        for sig in [
+            SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT,
+        ] {
+            assert!(FORWARDED.contains(&sig), "{sig} is not forwarded");
+        }
+        for sig in [
+            SIGCHLD, SIGKILL, SIGSTOP, SIGSEGV, SIGPIPE, SIGTTIN, SIGTTOU,
+        ] {
+            assert!(!FORWARDED.contains(&sig), "{sig} must not be forwarded");
+        }
+        // Every one can be registered (signal-hook refuses the uncatchable ones).
+        for sig in FORWARDED {
+            assert!(
+                !signal_hook::consts::FORBIDDEN.contains(&(sig as i32)),
+                "{sig}"
+            );
+        }
+    }
+
+    #[test]
     fn missing_program_maps_to_127() {
-        let err = run_as_init(&["/nonexistent/program".into()]).unwrap_err();
+        let err = run_as_init(&["/nonexistent/program".into()], Options::default()).unwrap_err();
         let code = exit::code_for(&err);
         assert_eq!(code, exit::NOT_FOUND, "{err:#}");
     }

@@ -119,7 +119,7 @@ fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
     tracing::info!(%user, pasv = %format!("{pasv_min}-{pasv_max}"), "FTPS ready");
     // vsftpd is not made to be PID 1: sessions leave orphans it does not expect, and its
     // listener crashes on them. It runs as our child instead; we forward signals and reap.
-    let code = pid1::run_as_init(&argv)?;
+    let code = pid1::run_as_init(&argv, pid1::Options::default())?;
     // vsftpd does not catch SIGTERM, its stop signal: ended by the stop we forwarded, it
     // stopped as asked (as `tini -e 143` would report it).
     Ok(if pid1::is_requested_stop(code) {
