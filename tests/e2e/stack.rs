@@ -294,3 +294,56 @@ fn wordpress_reaches_its_own_url_so_wp_cron_runs() {
         stack.all_logs()
     );
 }
+
+#[test]
+fn login_floods_get_429_xmlrpc_is_off_unless_asked_and_users_are_not_enumerable() {
+    let mut stack = Stack::new("abuse");
+    stack.up(&[]);
+    let web = stack.https();
+
+    // 50 password guesses in a row: the first pass (a burst no person reaches), then 429.
+    let statuses: Vec<u16> = (0..50)
+        .map(|i| {
+            let pwd = format!("pwd=guess-{i}");
+            web.request("/wp-login.php", &["-d", "log=webmaster", "-d", &pwd])
+                .status
+        })
+        .collect();
+    let limited = statuses.iter().filter(|&&s| s == 429).count();
+    assert!(
+        statuses[..10].iter().all(|&s| s != 429),
+        "limited too early: {statuses:?}"
+    );
+    assert!(limited >= 25, "{limited} of 50 refused: {statuses:?}");
+    // A person logging in a little later gets in (the limit refills, one login per 5 s).
+    let admin = stack.https();
+    let password = stack.secret("wp_admin_password");
+    assert!(
+        wait_until(Duration::from_secs(30), || admin
+            .login("webmaster", &password)),
+        "the administrator cannot log in after the flood"
+    );
+    // Reading the login page is never limited.
+    assert_eq!(web.get("/wp-login.php").status, 200);
+
+    // User enumeration.
+    assert_eq!(web.get("/?author=1").status, 403);
+    assert_eq!(web.get("/index.php?x=1&author=1").status, 403);
+    assert_eq!(web.get("/wp-json/wp/v2/users").status, 403);
+    assert_eq!(web.get("/?rest_route=/wp/v2/users").status, 403);
+    assert_eq!(web.get("/wp-json/wp/v2/posts").status, 200);
+
+    // XML-RPC: refused by default, served with WP_XMLRPC=1.
+    let call = [
+        "-H",
+        "Content-Type: text/xml",
+        "-d",
+        "<?xml version=\"1.0\"?><methodCall><methodName>demo.sayHello</methodName></methodCall>",
+    ];
+    assert_eq!(web.request("/xmlrpc.php", &call).status, 403);
+    stack.set("WP_XMLRPC", "1");
+    stack.up(&["nginx"]);
+    let reply = stack.https().request("/xmlrpc.php", &call);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.body.contains("Hello!"), "{}", reply.body);
+}

@@ -25,6 +25,8 @@ pub struct Values<'a> {
     pub upstream: &'a str,
     /// The DNS server that re-resolves it (Docker's embedded one on a user network).
     pub resolver: &'a str,
+    /// Whether WordPress's XML-RPC endpoint is served (`WP_XMLRPC=1`; refused otherwise).
+    pub xmlrpc: bool,
 }
 
 /// Renders `tmpl` with `values`.
@@ -38,6 +40,7 @@ pub fn render(tmpl: &str, v: &Values<'_>) -> anyhow::Result<String> {
         ("KEY", v.tls.key.display().to_string()),
         ("UPSTREAM", v.upstream.to_owned()),
         ("RESOLVER", v.resolver.to_owned()),
+        ("XMLRPC", xmlrpc_location(v.xmlrpc)),
     ]);
     template::render(tmpl, &map).map_err(|e| anyhow::anyhow!("{TEMPLATE}: {e}"))
 }
@@ -59,6 +62,16 @@ pub fn loopback_listen(port: u16) -> String {
         String::new()
     } else {
         format!("listen {port} ssl http2;")
+    }
+}
+
+/// Refuses `/xmlrpc.php` unless it is wanted (then the `\.php$` location serves it, with the
+/// login rate limit).
+pub fn xmlrpc_location(enabled: bool) -> String {
+    if enabled {
+        String::new()
+    } else {
+        "location = /xmlrpc.php { return 403; }".into()
     }
 }
 
@@ -111,6 +124,7 @@ mod tests {
                 tls: &tls,
                 upstream: "wordpress:9000",
                 resolver: "127.0.0.11",
+                xmlrpc: false,
             },
         )
         .unwrap();
@@ -122,6 +136,9 @@ mod tests {
         assert!(out.contains("listen 8443 ssl http2;"));
         assert_eq!(loopback_listen(443), "");
         assert!(!out.contains("{{"));
+        assert!(out.contains("location = /xmlrpc.php { return 403; }"));
+        assert!(out.contains("limit_req zone=login burst=10 nodelay;"));
+        assert_eq!(xmlrpc_location(true), "");
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
         return Err(ConfigError::invalid("HTTPS_PORT", "must be between 1 and 65535").into());
     }
     let upstream = cfg.or(&["WORDPRESS_UPSTREAM"], "wordpress:9000")?;
+    let xmlrpc = cfg.flag(&["WP_XMLRPC"])?;
     // A user certificate: both files or neither (paths, typically under /run/secrets).
     let provided = match (
         cfg.optional(&["TLS_CERT_PATH"])?,
@@ -56,6 +57,7 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
         tls: &tls,
         upstream: &upstream,
         resolver: &resolver,
+        xmlrpc,
     })
     .context("cannot write the nginx configuration")?;
     Err(pid1::exec(&argv).into())
