@@ -500,3 +500,82 @@ fn findings_at_least_high(json: &str) -> Vec<(String, String)> {
         .map(|f| (f.id, f.finding))
         .collect()
 }
+
+/// Whether the certificate nginx serves on `port` is valid for at least `days` more days.
+fn served_certificate_lasts(port: u16, domain: &str, days: u32) -> bool {
+    let o = run(std::process::Command::new("sh").args([
+        "-c",
+        "openssl s_client -connect 127.0.0.1:$1 -servername $2 </dev/null 2>/dev/null \
+         | openssl x509 -noout -checkend $3",
+        "sh",
+        &port.to_string(),
+        domain,
+        &(days * 86_400).to_string(),
+    ]));
+    o.status.success()
+}
+
+#[test]
+fn a_certificate_due_for_renewal_is_renewed_and_reloaded_without_a_restart() {
+    let stack = Stack::new("renew");
+    stack.up(&[]);
+    let nginx = stack.container("nginx");
+    let started = inspect(&nginx, "{{.State.StartedAt}}");
+    assert!(served_certificate_lasts(stack.port(), stack.domain(), 300));
+
+    // Our certificate as it would be 5 days before it expires, served after a reload.
+    let dir = TempDir::new(&unique("renew-cert"));
+    let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+    let o = run(std::process::Command::new("openssl")
+        .args(["req", "-x509", "-nodes", "-days", "5", "-newkey", "ec"])
+        .args(["-pkeyopt", "ec_paramgen_curve:P-256", "-subj"])
+        .arg(format!("/CN={}", stack.domain()))
+        .arg("-addext")
+        .arg(format!("subjectAltName=DNS:{}", stack.domain()))
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert));
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (file, name) in [(&cert, "inception.crt"), (&key, "inception.key")] {
+        let pem = std::fs::read_to_string(file).unwrap();
+        let o = stack.exec(
+            "nginx",
+            &[
+                "sh",
+                "-c",
+                "printf '%s' \"$1\" > /etc/nginx/certs/$2",
+                "sh",
+                &pem,
+                name,
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    docker_ok(&["kill", "-s", "HUP", &nginx]);
+
+    // The health probe finds it due, makes a new one and has nginx reload it.
+    assert!(
+        wait_until(Duration::from_secs(30), || served_certificate_lasts(
+            stack.port(),
+            stack.domain(),
+            300
+        )),
+        "the certificate was not renewed:\n{}",
+        stack.all_logs()
+    );
+    let o = stack.exec("nginx", &["inception-nginx", "health"]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("certificate valid 39"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(
+        inspect(&nginx, "{{.State.StartedAt}}"),
+        started,
+        "nginx restarted"
+    );
+    assert_eq!(restart_count(&nginx), 0);
+    assert_eq!(stack.https().get("/").status, 200);
+}

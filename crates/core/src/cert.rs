@@ -17,6 +17,10 @@ use x509_parser::extensions::GeneralName;
 pub const VALIDITY_DAYS: i64 = 397;
 /// Renew when less than this remains.
 pub const RENEW_DAYS: i64 = 30;
+/// Our certificate's file name in its directory.
+pub const CERT_FILE: &str = "inception.crt";
+/// Our key's file name in its directory.
+pub const KEY_FILE: &str = "inception.key";
 
 /// Certificate and key files for nginx.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,8 +107,8 @@ pub fn ensure(dir: &Path, domain: &str, provided: Option<Pair>) -> anyhow::Resul
         return Ok(pair);
     }
     let pair = Pair {
-        cert: dir.join("inception.crt"),
-        key: dir.join("inception.key"),
+        cert: dir.join(CERT_FILE),
+        key: dir.join(KEY_FILE),
     };
     ensure_pair(&pair, domain)?;
     Ok(pair)

@@ -11,7 +11,7 @@ use crate::conf::{self, Values};
 use inception_core::cert::{self, Pair};
 
 /// Where our self-signed certificate is kept (a volume).
-const CERT_DIR: &str = "/etc/nginx/certs";
+pub const CERT_DIR: &str = "/etc/nginx/certs";
 
 /// Prepares, then becomes `argv` (nginx).
 pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {

@@ -1,7 +1,8 @@
 //! HTTPS probe: a TLS handshake with SNI, then one HTTP/1.1 request.
 //!
 //! It checks that our own server answers, not who it is: the certificate is not verified
-//! (it is usually self-signed), but the handshake and the protocol version are real.
+//! (it is usually self-signed), but the handshake and the protocol version are real, and the
+//! certificate's expiry is reported.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +22,8 @@ pub struct Answer {
     pub protocol: String,
     /// HTTP status code.
     pub status: u16,
+    /// When the certificate the server presented expires (Unix time), if it could be read.
+    pub not_after: Option<i64>,
 }
 
 /// Connects to `addr`, handshakes with SNI `host`, sends `GET path` with `Host: host`.
@@ -45,8 +48,19 @@ pub async fn get(addr: &str, host: &str, path: &str, timeout: Duration) -> anyho
             .protocol_version()
             .map(|v| format!("{v:?}"))
             .unwrap_or_default();
+        let not_after = tls
+            .get_ref()
+            .1
+            .peer_certificates()
+            .and_then(|chain| chain.first())
+            .and_then(|der| x509_parser::parse_x509_certificate(der).ok())
+            .map(|(_, cert)| cert.validity().not_after.timestamp());
         let status = http::status_of(&mut tls, host, path).await?;
-        Ok(Answer { protocol, status })
+        Ok(Answer {
+            protocol,
+            status,
+            not_after,
+        })
     })
     .await
     .map_err(|_| anyhow::anyhow!("HTTPS request to {addr} timed out after {timeout:?}"))?
