@@ -41,10 +41,10 @@ pub enum ConfigError {
 
 impl ConfigError {
     /// An [`ConfigError::Invalid`] for `var`.
-    pub fn invalid(var: &str, reason: impl Into<String>) -> Self {
+    pub fn invalid(var: &str, reason: impl std::fmt::Display) -> Self {
         ConfigError::Invalid {
             var: var.to_owned(),
-            reason: reason.into(),
+            reason: reason.to_string(),
         }
     }
 }
@@ -187,10 +187,19 @@ impl<S: Source> Config<S> {
     }
 }
 
+/// Why a name is not a DNS name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("must be 1 to 253 characters")]
+    Length,
+    #[error("{0:?} is not a valid DNS label")]
+    Label(String),
+}
+
 /// A DNS name: dot-separated labels of letters, digits and inner hyphens.
-pub fn check_domain(domain: &str) -> Result<(), String> {
+pub fn check_domain(domain: &str) -> Result<(), DomainError> {
     if domain.is_empty() || domain.len() > 253 {
-        return Err("must be 1 to 253 characters".into());
+        return Err(DomainError::Length);
     }
     for label in domain.split('.') {
         let ok = !label.is_empty()
@@ -199,7 +208,7 @@ pub fn check_domain(domain: &str) -> Result<(), String> {
             && !label.starts_with('-')
             && !label.ends_with('-');
         if !ok {
-            return Err(format!("{label:?} is not a valid DNS label"));
+            return Err(DomainError::Label(label.into()));
         }
     }
     Ok(())

@@ -25,13 +25,22 @@ pub fn literal(value: &str) -> String {
     out
 }
 
+/// Why a name cannot be an identifier.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentifierError {
+    #[error("an identifier must be non-empty and without NUL")]
+    EmptyOrNul,
+    #[error("an identifier is at most 64 characters")]
+    TooLong,
+}
+
 /// `name` as a back-quoted identifier (database, table). Identifiers cannot hold NUL.
-pub fn identifier(name: &str) -> Result<String, String> {
+pub fn identifier(name: &str) -> Result<String, IdentifierError> {
     if name.is_empty() || name.contains('\0') {
-        return Err("an identifier must be non-empty and without NUL".into());
+        return Err(IdentifierError::EmptyOrNul);
     }
     if name.chars().count() > 64 {
-        return Err("an identifier is at most 64 characters".into());
+        return Err(IdentifierError::TooLong);
     }
     Ok(format!("`{}`", name.replace('`', "``")))
 }

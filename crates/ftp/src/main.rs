@@ -16,7 +16,8 @@ use inception_core::cert::{self, Pair};
 use inception_core::cli::Action;
 use inception_core::config::{self, Config, ConfigError};
 use inception_core::probe::{self, tcp};
-use inception_core::{exit, fs, log, pid1, template};
+use inception_core::template::Template;
+use inception_core::{exit, fs, log, pid1};
 
 const TEMPLATE: &str = "/etc/inception/vsftpd.conf.tmpl";
 const RUNDIR: &str = "/run/vsftpd";
@@ -96,8 +97,7 @@ fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
         key: Path::new(RUNDIR).join("ftp.key"),
     };
     cert::ensure_pair(&tls, &domain)?;
-    let tmpl =
-        std::fs::read_to_string(TEMPLATE).with_context(|| format!("cannot read {TEMPLATE}"))?;
+    let tmpl = Template::load(TEMPLATE)?;
     let values = HashMap::from([
         ("PASV_MIN", pasv_min.to_string()),
         ("PASV_MAX", pasv_max.to_string()),
@@ -110,7 +110,7 @@ fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
         ("CERT", tls.cert.display().to_string()),
         ("KEY", tls.key.display().to_string()),
     ]);
-    let conf = template::render(&tmpl, &values).map_err(|e| anyhow::anyhow!("{TEMPLATE}: {e}"))?;
+    let conf = tmpl.render(&values)?;
     fs::write_atomic(
         &Path::new(RUNDIR).join("vsftpd.conf"),
         conf.as_bytes(),

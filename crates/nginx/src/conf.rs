@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::Context;
-use inception_core::{fs, template};
+use inception_core::fs;
+use inception_core::template::Template;
 
 use inception_core::cert::Pair;
 
@@ -30,7 +31,7 @@ pub struct Values<'a> {
 }
 
 /// Renders `tmpl` with `values`.
-pub fn render(tmpl: &str, v: &Values<'_>) -> anyhow::Result<String> {
+pub fn render(tmpl: &Template, v: &Values<'_>) -> anyhow::Result<String> {
     let map = HashMap::from([
         ("DOMAIN", v.domain.to_owned()),
         ("HTTPS_PORT", v.https_port.to_string()),
@@ -42,7 +43,7 @@ pub fn render(tmpl: &str, v: &Values<'_>) -> anyhow::Result<String> {
         ("RESOLVER", v.resolver.to_owned()),
         ("XMLRPC", xmlrpc_location(v.xmlrpc)),
     ]);
-    template::render(tmpl, &map).map_err(|e| anyhow::anyhow!("{TEMPLATE}: {e}"))
+    Ok(tmpl.render(&map)?)
 }
 
 /// `domain`, with `:port` unless the port is 443 (as browsers write it in `Host`).
@@ -94,9 +95,7 @@ pub fn nameserver(resolv_conf: &str) -> Option<String> {
 
 /// Renders the template into [`RENDERED`].
 pub fn write(v: &Values<'_>) -> anyhow::Result<()> {
-    let tmpl =
-        std::fs::read_to_string(TEMPLATE).with_context(|| format!("cannot read {TEMPLATE}"))?;
-    let out = render(&tmpl, v)?;
+    let out = render(&Template::load(TEMPLATE)?, v)?;
     let path = Path::new(RENDERED);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -117,7 +116,7 @@ mod tests {
             key: "/c/x.key".into(),
         };
         let out = render(
-            TMPL,
+            &Template::from_text(TEMPLATE, TMPL),
             &Values {
                 domain: "me.42.fr",
                 https_port: 8443,

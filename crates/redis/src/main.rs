@@ -9,12 +9,12 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context;
 use inception_core::cli::Action;
 use inception_core::config::{Config, ConfigError};
 use inception_core::probe::{self, redis};
+use inception_core::template::Template;
 use inception_core::user::Account;
-use inception_core::{exit, fs, log, pid1, template};
+use inception_core::{exit, fs, log, pid1};
 
 const TEMPLATE: &str = "/etc/inception/redis.conf.tmpl";
 const RENDERED: &str = "/run/redis/redis.conf";
@@ -45,10 +45,9 @@ fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
     check_memory(&memory).map_err(|reason| ConfigError::invalid("REDIS_MAXMEMORY", reason))?;
     let redis_user = Account::lookup("redis")?;
 
-    let tmpl =
-        std::fs::read_to_string(TEMPLATE).with_context(|| format!("cannot read {TEMPLATE}"))?;
+    let tmpl = Template::load(TEMPLATE)?;
     let values = HashMap::from([("PASSWORD", quoted(&password)), ("MAXMEMORY", memory)]);
-    let conf = template::render(&tmpl, &values).map_err(|e| anyhow::anyhow!("{TEMPLATE}: {e}"))?;
+    let conf = tmpl.render(&values)?;
     let path = Path::new(RENDERED);
     std::fs::create_dir_all(path.parent().unwrap_or(Path::new("/")))?;
     fs::write_atomic(path, conf.as_bytes(), 0o600)?;

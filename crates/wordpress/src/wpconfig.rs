@@ -9,8 +9,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::Context;
+use inception_core::template::Template;
 use inception_core::user::Account;
-use inception_core::{fs, random, template};
+use inception_core::{fs, random};
 
 use crate::settings::Settings;
 
@@ -41,7 +42,7 @@ pub fn php_string(value: &str) -> String {
 }
 
 /// Renders `wp-config.php` from `tmpl`.
-pub fn render(tmpl: &str, settings: &Settings) -> anyhow::Result<String> {
+pub fn render(tmpl: &Template, settings: &Settings) -> anyhow::Result<String> {
     let db = &settings.db;
     let values = HashMap::from([
         ("DB_NAME", php_string(&db.name)),
@@ -64,7 +65,7 @@ pub fn render(tmpl: &str, settings: &Settings) -> anyhow::Result<String> {
             php_string(&format!("{}:{}", db.name, db.table_prefix)),
         ),
     ]);
-    template::render(tmpl, &values).map_err(|e| anyhow::anyhow!("{TEMPLATE}: {e}"))
+    Ok(tmpl.render(&values)?)
 }
 
 /// A new `wp-salts.php` with fresh random values.
@@ -90,9 +91,7 @@ pub fn write(webroot: &Path, settings: &Settings, www: &Account) -> anyhow::Resu
         fs::chown(&salts_path, 0, www.gid)?;
         tracing::info!(path = %salts_path.display(), "generated keys and salts");
     }
-    let tmpl =
-        std::fs::read_to_string(TEMPLATE).with_context(|| format!("cannot read {TEMPLATE}"))?;
-    let config = render(&tmpl, settings)?;
+    let config = render(&Template::load(TEMPLATE)?, settings)?;
     let path = webroot.join("wp-config.php");
     // Root owns it and the web server's group only reads it: WordPress cannot rewrite it.
     if fs::write_if_changed(&path, config.as_bytes(), 0o640)? {
@@ -173,7 +172,7 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string())),
         ));
         let settings = Settings::read(&cfg).unwrap();
-        let out = render(TMPL, &settings).unwrap();
+        let out = render(&Template::from_text(TEMPLATE, TMPL), &settings).unwrap();
         assert!(out.contains(r"define('DB_PASSWORD', 'p\'w\\');"), "{out}");
         assert!(out.contains("define('WP_HOME', 'https://me.42.fr:8443');"));
         assert!(out.contains("define('DISALLOW_FILE_EDIT', true);"));
