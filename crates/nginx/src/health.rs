@@ -32,19 +32,35 @@ pub fn run() -> anyhow::Result<String> {
     } else {
         None
     };
-    let answer = probe::block_on(tls::get(
-        "127.0.0.1:443",
-        &domain,
-        "/healthz",
-        Duration::from_secs(3),
-    ))??;
-    anyhow::ensure!(
-        (200..400).contains(&answer.status),
-        "/healthz answered {}",
-        answer.status
-    );
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let days = days_left(answer.not_after, now)?;
+    let check = || -> anyhow::Result<(tls::Answer, i64)> {
+        let answer = probe::block_on(tls::get(
+            "127.0.0.1:443",
+            &domain,
+            "/healthz",
+            Duration::from_secs(3),
+        ))??;
+        anyhow::ensure!(
+            (200..400).contains(&answer.status),
+            "/healthz answered {}",
+            answer.status
+        );
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let days = days_left(answer.not_after, now)?;
+        Ok((answer, days))
+    };
+    let mut verdict = check();
+    if renewed.is_some() {
+        // Until nginx's new workers have replaced the old ones, a connection may still get
+        // the old certificate: give the reload a moment.
+        for _ in 0..20 {
+            if verdict.is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+            verdict = check();
+        }
+    }
+    let (answer, days) = verdict?;
     let renewed = renewed
         .map(|reason| format!(" (renewed: {reason})"))
         .unwrap_or_default();
