@@ -187,6 +187,46 @@ impl<S: Source> Config<S> {
     }
 }
 
+/// Where the site is published: `DOMAIN_NAME` and the host's `HTTPS_PORT` (443 when
+/// unset). nginx, WordPress and the bonus services read it the same way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    /// The domain, lower-cased.
+    pub domain: String,
+    /// The port the host publishes HTTPS on.
+    pub https_port: u16,
+}
+
+impl Site {
+    /// Reads and validates `DOMAIN_NAME` and `HTTPS_PORT`.
+    pub fn read<S: Source>(cfg: &Config<S>) -> Result<Site, ConfigError> {
+        let domain = cfg.required(&["DOMAIN_NAME"])?.to_ascii_lowercase();
+        check_domain(&domain).map_err(|reason| ConfigError::invalid("DOMAIN_NAME", reason))?;
+        let https_port: u16 = cfg.parse_or(&["HTTPS_PORT"], 443)?;
+        if https_port == 0 {
+            return Err(ConfigError::invalid(
+                "HTTPS_PORT",
+                "must be between 1 and 65535",
+            ));
+        }
+        Ok(Site { domain, https_port })
+    }
+
+    /// `domain`, with `:port` unless the port is 443 (as browsers write it in `Host`).
+    pub fn host(&self) -> String {
+        if self.https_port == 443 {
+            self.domain.clone()
+        } else {
+            format!("{}:{}", self.domain, self.https_port)
+        }
+    }
+
+    /// The site's public address: `https://` and [`Site::host`].
+    pub fn url(&self) -> String {
+        format!("https://{}", self.host())
+    }
+}
+
 /// Why a name is not a DNS name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
@@ -286,6 +326,28 @@ mod tests {
         assert!(check_domain("-x.42.fr").is_err());
         assert!(check_domain("x..fr").is_err());
         assert!(check_domain("").is_err());
+    }
+
+    #[test]
+    fn the_site_is_read_once_with_its_public_address() {
+        let site =
+            Site::read(&cfg(&[("DOMAIN_NAME", "Me.42.fr"), ("HTTPS_PORT", "8443")])).unwrap();
+        assert_eq!(site.host(), "me.42.fr:8443");
+        assert_eq!(site.url(), "https://me.42.fr:8443");
+        let site = Site::read(&cfg(&[("DOMAIN_NAME", "me.42.fr")])).unwrap();
+        assert_eq!(site.url(), "https://me.42.fr");
+        let err = Site::read(&cfg(&[("DOMAIN_NAME", "me.42.fr"), ("HTTPS_PORT", "0")]));
+        assert!(
+            err.unwrap_err()
+                .to_string()
+                .starts_with("HTTPS_PORT is invalid")
+        );
+        let err = Site::read(&cfg(&[("DOMAIN_NAME", "bad name")]));
+        assert!(
+            err.unwrap_err()
+                .to_string()
+                .starts_with("DOMAIN_NAME is invalid")
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod pid1;
 pub mod probe;
 pub mod random;
 pub mod retry;
+pub mod rt;
 pub mod sql;
 pub mod status;
 pub mod template;

@@ -180,14 +180,7 @@ mod tests {
     }
 }
 
-/// Runs an async probe to completion on a small runtime (the `health` subcommands are
-/// synchronous binaries).
-pub fn block_on<F: std::future::Future>(probe: F) -> std::io::Result<F::Output> {
-    Ok(tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
-        .block_on(probe))
-}
+pub use crate::rt::block_on;
 
 pub mod fastcgi;
 pub mod http;

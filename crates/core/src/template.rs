@@ -66,6 +66,12 @@ impl Template {
     }
 }
 
+/// `value` for an option file that reads C-like double-quoted strings (MariaDB's `.cnf`,
+/// `redis.conf`): in double quotes, with `\` and `"` escaped.
+pub fn double_quoted(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
 /// Replaces every `{{NAME}}` (optionally `{{ NAME }}`) in `template` with `values[NAME]`.
 pub fn render(template: &str, values: &HashMap<&str, String>) -> Result<String, TemplateError> {
     let mut out = String::with_capacity(template.len());
@@ -90,6 +96,12 @@ pub fn render(template: &str, values: &HashMap<&str, String>) -> Result<String, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn option_file_values_are_double_quoted() {
+        assert_eq!(double_quoted(r#"a"b\c#"#), r#""a\"b\\c#""#);
+        assert_eq!(double_quoted("plain"), "\"plain\"");
+    }
 
     #[test]
     fn renders_and_refuses_unknown_names() {

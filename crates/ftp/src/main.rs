@@ -14,9 +14,10 @@ use std::time::Duration;
 use anyhow::Context;
 use inception_core::cert::{self, Pair};
 use inception_core::cli::Action;
-use inception_core::config::{self, Config, ConfigError};
+use inception_core::config::{Config, ConfigError, Site};
 use inception_core::probe::{self, tcp};
 use inception_core::template::Template;
+use inception_core::user::Account;
 use inception_core::{exit, fs, log, pid1};
 
 const TEMPLATE: &str = "/etc/inception/vsftpd.conf.tmpl";
@@ -46,8 +47,8 @@ fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
             ConfigError::invalid("FTP_PASSWORD", "must not contain ':' or a newline").into(),
         );
     }
-    let domain = cfg.required(&["DOMAIN_NAME"])?.to_ascii_lowercase();
-    config::check_domain(&domain).map_err(|r| ConfigError::invalid("DOMAIN_NAME", r))?;
+    // The certificate's name; the HTTPS port does not matter here.
+    let domain = Site::read(&cfg)?.domain;
     let pasv_min: u16 = cfg.parse_or(&["FTP_PASV_MIN"], 21100)?;
     let pasv_max: u16 = cfg.parse_or(&["FTP_PASV_MAX"], 21110)?;
     if pasv_min == 0 || pasv_min > pasv_max {
@@ -61,10 +62,7 @@ fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
 
     std::fs::create_dir_all(RUNDIR).with_context(|| format!("cannot create {RUNDIR}"))?;
     // The account: uid and gid 33 (www-data), home and chroot in the WordPress files.
-    let exists = std::fs::read_to_string("/etc/passwd")?
-        .lines()
-        .any(|l| l.split(':').next() == Some(user.as_str()));
-    if !exists {
+    if Account::lookup(&user).is_err() {
         sup.run(Command::new("useradd").args([
             "--non-unique",
             "--uid",

@@ -13,6 +13,7 @@ use inception_core::pid1::{Child, Supervisor};
 use inception_core::probe::mysql::Target;
 use inception_core::retry::Backoff;
 use inception_core::sql::{account, identifier, literal};
+use inception_core::template::double_quoted;
 use inception_core::user::Account;
 use mysql_async::prelude::Queryable;
 use nix::sys::signal::Signal;
@@ -112,14 +113,9 @@ pub fn unwanted_accounts(existing: &[(String, String)]) -> Vec<(String, String)>
 /// The health check's credentials, in the official image's `.my-healthcheck.cnf` format.
 pub fn health_cnf(password: &str) -> String {
     format!(
-        "[mariadb-client]\nsocket=/run/mysqld/mysqld.sock\nuser={HEALTH_USER}\npassword={}\nprotocol=socket\n",
-        cnf_quote(password)
+        "[mariadb-client]\nsocket={SOCKET}\nuser={HEALTH_USER}\npassword={}\nprotocol=socket\n",
+        double_quoted(password)
     )
-}
-
-/// A value for an option file: double-quoted, with `\` and `"` escaped.
-pub fn cnf_quote(value: &str) -> String {
-    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// Runs a noisy program as a step, its output going to the step log (shown on failure).
@@ -368,7 +364,7 @@ mod tests {
 
     #[test]
     fn option_file_values_are_quoted() {
-        assert_eq!(cnf_quote(r#"a"b\c#"#), r#""a\"b\\c#""#);
+        assert_eq!(double_quoted(r#"a"b\c#"#), r#""a\"b\\c#""#);
         assert!(health_cnf("x").contains("user=healthcheck\npassword=\"x\"\n"));
     }
 }

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use inception_core::config::Config;
 use inception_core::pid1::{self, Supervisor};
 use inception_core::user::Account;
-use inception_core::{fs, random};
+use inception_core::{fs, random, rt};
 
 use crate::bootstrap::{self, TempServer};
 use crate::datadir::{self, State};
@@ -51,10 +51,7 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
                 datadir::mark(&datadir)?;
             }
             let started = Instant::now();
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?
-                .block_on(first_start(sup, &datadir, &mysql, &settings, extra))?;
+            rt::block_on(first_start(sup, &datadir, &mysql, &settings, extra))??;
             datadir::unmark(&datadir)?;
             tracing::info!(
                 elapsed_ms = started.elapsed().as_millis() as u64,
@@ -148,6 +145,7 @@ fn run_initdb(
                 };
                 // The mariadb client in the script reaches the temporary server as root.
                 cmd.env("MYSQL_PWD", root_password)
+                    .env("MYSQL_UNIX_PORT", bootstrap::SOCKET)
                     .env("MARIADB_DATABASE", database.unwrap_or_default());
                 sup.run(&mut cmd)
                     .with_context(|| format!("{name} failed"))?;
@@ -177,7 +175,7 @@ fn run_initdb(
 /// `MARIADB_DATABASE` when there is one; `mysql_note`/`mysql_warn`/`mysql_error` log).
 const SH_PRELUDE: &str = r#"
 docker_process_sql() {
-	mariadb --protocol=socket --socket=/run/mysqld/mysqld.sock --user=root \
+	mariadb --protocol=socket --user=root \
 		${MARIADB_DATABASE:+--database="$MARIADB_DATABASE"} "$@"
 }
 mysql_log() { local type="$1"; shift; printf '%s [%s] [Entrypoint]: %s\n' "$(date --rfc-3339=seconds)" "$type" "$*"; }

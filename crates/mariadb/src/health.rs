@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use inception_core::probe::{self, mysql::Target};
 
+use crate::bootstrap::SOCKET;
 use crate::datadir::{HEALTH_CNF, MARKER};
 use crate::entrypoint::DATADIR;
 
@@ -28,7 +29,7 @@ async fn check() -> anyhow::Result<String> {
         .with_context(|| format!("cannot read health credentials {}", path.display()))?;
     let option = |key: &str| option_value(&text, key);
     let target = Target {
-        address: option("socket").unwrap_or_else(|| "/run/mysqld/mysqld.sock".into()),
+        address: option("socket").unwrap_or_else(|| SOCKET.into()),
         user: option("user").context("no user in the health credentials")?,
         password: option("password").unwrap_or_default(),
         database: None,

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::Context;
+use inception_core::config::Site;
 use inception_core::fs;
 use inception_core::template::Template;
 
@@ -16,10 +17,8 @@ pub const RENDERED: &str = "/run/nginx/nginx.conf";
 
 /// What the template needs.
 pub struct Values<'a> {
-    /// The site's domain.
-    pub domain: &'a str,
-    /// The port the host publishes HTTPS on.
-    pub https_port: u16,
+    /// Where the site is published.
+    pub site: &'a Site,
     /// Certificate and key.
     pub tls: &'a Pair,
     /// php-fpm's `host:port`, resolved at request time.
@@ -33,10 +32,10 @@ pub struct Values<'a> {
 /// Renders `tmpl` with `values`.
 pub fn render(tmpl: &Template, v: &Values<'_>) -> anyhow::Result<String> {
     let map = HashMap::from([
-        ("DOMAIN", v.domain.to_owned()),
-        ("HTTPS_PORT", v.https_port.to_string()),
-        ("PUBLIC_HOST", public_host(v.domain, v.https_port)),
-        ("LOOPBACK_LISTEN", loopback_listen(v.https_port)),
+        ("DOMAIN", v.site.domain.clone()),
+        ("HTTPS_PORT", v.site.https_port.to_string()),
+        ("PUBLIC_HOST", v.site.host()),
+        ("LOOPBACK_LISTEN", loopback_listen(v.site.https_port)),
         ("CERT", v.tls.cert.display().to_string()),
         ("KEY", v.tls.key.display().to_string()),
         ("UPSTREAM", v.upstream.to_owned()),
@@ -44,15 +43,6 @@ pub fn render(tmpl: &Template, v: &Values<'_>) -> anyhow::Result<String> {
         ("XMLRPC", xmlrpc_location(v.xmlrpc)),
     ]);
     Ok(tmpl.render(&map)?)
-}
-
-/// `domain`, with `:port` unless the port is 443 (as browsers write it in `Host`).
-pub fn public_host(domain: &str, port: u16) -> String {
-    if port == 443 {
-        domain.to_owned()
-    } else {
-        format!("{domain}:{port}")
-    }
 }
 
 /// WordPress requests its own public URL (WP-Cron, Site Health's loopback test); inside the
@@ -118,8 +108,10 @@ mod tests {
         let out = render(
             &Template::from_text(TEMPLATE, TMPL),
             &Values {
-                domain: "me.42.fr",
-                https_port: 8443,
+                site: &Site {
+                    domain: "me.42.fr".into(),
+                    https_port: 8443,
+                },
                 tls: &tls,
                 upstream: "wordpress:9000",
                 resolver: "127.0.0.11",
@@ -131,7 +123,6 @@ mod tests {
         assert!(out.contains("ssl_protocols TLSv1.2 TLSv1.3;"));
         assert!(out.contains("resolver 127.0.0.11"));
         assert!(out.contains("fastcgi_param HTTP_HOST me.42.fr:8443;"));
-        assert_eq!(public_host("me.42.fr", 443), "me.42.fr");
         assert!(out.contains("listen 8443 ssl http2;"));
         assert_eq!(loopback_listen(443), "");
         assert!(!out.contains("{{"));

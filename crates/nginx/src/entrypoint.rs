@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use inception_core::config::{self, Config, ConfigError};
+use inception_core::config::{Config, ConfigError, Site};
 use inception_core::pid1;
 
 use crate::conf::{self, Values};
@@ -16,12 +16,7 @@ pub const CERT_DIR: &str = "/etc/nginx/certs";
 /// Prepares, then becomes `argv` (nginx).
 pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     let cfg = Config::from_env();
-    let domain = cfg.required(&["DOMAIN_NAME"])?.to_ascii_lowercase();
-    config::check_domain(&domain).map_err(|reason| ConfigError::invalid("DOMAIN_NAME", reason))?;
-    let https_port: u16 = cfg.parse_or(&["HTTPS_PORT"], 443)?;
-    if https_port == 0 {
-        return Err(ConfigError::invalid("HTTPS_PORT", "must be between 1 and 65535").into());
-    }
+    let site = Site::read(&cfg)?;
     let upstream = cfg.or(&["WORDPRESS_UPSTREAM"], "wordpress:9000")?;
     let xmlrpc = cfg.flag(&["WP_XMLRPC"])?;
     // A user certificate: both files or neither (paths, typically under /run/secrets).
@@ -48,12 +43,11 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
         }
     };
 
-    let tls = cert::ensure(Path::new(CERT_DIR), &domain, provided)?;
+    let tls = cert::ensure(Path::new(CERT_DIR), &site.domain, provided)?;
     let resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
     let resolver = conf::nameserver(&resolv).unwrap_or_else(|| "127.0.0.11".into());
     conf::write(&Values {
-        domain: &domain,
-        https_port,
+        site: &site,
         tls: &tls,
         upstream: &upstream,
         resolver: &resolver,

@@ -12,18 +12,13 @@ use std::time::Duration;
 use inception_core::cli::Action;
 use inception_core::config::{Config, ConfigError};
 use inception_core::probe::{self, redis};
-use inception_core::template::Template;
+use inception_core::template::{Template, double_quoted};
 use inception_core::user::Account;
 use inception_core::{exit, fs, log, pid1};
 
 const TEMPLATE: &str = "/etc/inception/redis.conf.tmpl";
 const RENDERED: &str = "/run/redis/redis.conf";
 const SERVICE: &[&str] = &["redis-server", RENDERED];
-
-/// A value for redis.conf: double-quoted, with `\` and `"` escaped.
-fn quoted(value: &str) -> String {
-    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
-}
 
 /// A memory size redis accepts: digits with an optional kb/mb/gb unit.
 fn check_memory(value: &str) -> Result<(), String> {
@@ -46,7 +41,10 @@ fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
     let redis_user = Account::lookup("redis")?;
 
     let tmpl = Template::load(TEMPLATE)?;
-    let values = HashMap::from([("PASSWORD", quoted(&password)), ("MAXMEMORY", memory)]);
+    let values = HashMap::from([
+        ("PASSWORD", double_quoted(&password)),
+        ("MAXMEMORY", memory),
+    ]);
     let conf = tmpl.render(&values)?;
     let path = Path::new(RENDERED);
     std::fs::create_dir_all(path.parent().unwrap_or(Path::new("/")))?;
@@ -82,7 +80,6 @@ mod tests {
 
     #[test]
     fn config_values() {
-        assert_eq!(quoted(r#"a"b\c"#), r#""a\"b\\c""#);
         assert!(check_memory("64mb").is_ok());
         assert!(check_memory("1048576").is_ok());
         assert!(check_memory("lots").is_err());

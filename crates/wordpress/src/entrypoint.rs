@@ -9,7 +9,7 @@ use inception_core::config::Config;
 use inception_core::probe::mysql::Target;
 use inception_core::retry::Backoff;
 use inception_core::user::Account;
-use inception_core::{fs, pid1};
+use inception_core::{fs, pid1, rt};
 
 use crate::files::{self, SOURCE, WEBROOT};
 use crate::settings::Settings;
@@ -38,13 +38,10 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
         database: Some(db.name.clone()),
     };
     tracing::info!(host = %target.address, timeout_s = db.wait.as_secs(), "waiting for the database");
-    let complete = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
-        .block_on(async {
-            target.wait_ready(Backoff::with_timeout(db.wait)).await?;
-            anyhow::Ok(install::is_complete(&target, webroot, &settings).await)
-        })?;
+    let complete = rt::block_on(async {
+        target.wait_ready(Backoff::with_timeout(db.wait)).await?;
+        anyhow::Ok(install::is_complete(&target, webroot, &settings).await)
+    })??;
 
     if complete {
         tracing::info!("site installed, both accounts present");

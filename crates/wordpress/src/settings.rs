@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use inception_core::config::{self, Config, ConfigError, Source};
+use inception_core::config::{Config, ConfigError, Site, Source};
 
 /// Roles the second user may have: anything but administrator.
 pub const ROLES: &[&str] = &["subscriber", "contributor", "author", "editor"];
@@ -44,10 +44,8 @@ pub struct Account {
 pub struct Settings {
     /// The database.
     pub db: Database,
-    /// The site's domain name.
-    pub domain: String,
-    /// The HTTPS port the site is published on.
-    pub https_port: u16,
+    /// Where the site is published.
+    pub site: Site,
     /// Site title.
     pub title: String,
     /// The administrator.
@@ -61,13 +59,9 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The site's public address: `https://domain`, with the port unless it is 443.
+    /// The site's public address (`WP_HOME`, `WP_SITEURL`).
     pub fn home_url(&self) -> String {
-        if self.https_port == 443 {
-            format!("https://{}", self.domain)
-        } else {
-            format!("https://{}:{}", self.domain, self.https_port)
-        }
+        self.site.url()
     }
 
     /// Reads and validates everything, before anything is touched.
@@ -92,17 +86,7 @@ impl Settings {
             wait: Duration::from_secs(cfg.parse_or(&["WORDPRESS_DB_WAIT_TIMEOUT"], 60)?),
         };
 
-        let domain = cfg.required(&["DOMAIN_NAME"])?.to_ascii_lowercase();
-        if let Err(reason) = config::check_domain(&domain) {
-            return Err(ConfigError::invalid("DOMAIN_NAME", reason));
-        }
-        let https_port: u16 = cfg.parse_or(&["HTTPS_PORT"], 443)?;
-        if https_port == 0 {
-            return Err(ConfigError::invalid(
-                "HTTPS_PORT",
-                "must be between 1 and 65535",
-            ));
-        }
+        let site = Site::read(cfg)?;
 
         let admin = account(cfg, "WP_ADMIN_USER", "WP_ADMIN_EMAIL", "WP_ADMIN_PASSWORD")?;
         if admin.login.to_lowercase().contains("admin") {
@@ -138,8 +122,7 @@ impl Settings {
         Ok(Settings {
             redis,
             db,
-            domain,
-            https_port,
+            site,
             title: cfg.or(&["WP_TITLE"], "Inception")?,
             admin,
             user,
