@@ -10,6 +10,42 @@
 //! `--version`, ...) is exec'd as it is, without preparing anything, as the official
 //! images do (`docker run mariadb:inception --verbose --help`).
 
+use std::process::ExitCode;
+
+use crate::{exit, log, pid1, probe};
+
+/// A service binary, described once for [`run`].
+pub struct Service {
+    /// The binary's name, as its errors are prefixed.
+    pub name: &'static str,
+    /// Whether a first argument is the service's own program (`nginx`, `php-fpm8.2`, ...).
+    pub is_program: fn(&str) -> bool,
+    /// The service command line (the image's CMD).
+    pub command: &'static [&'static str],
+    /// The `health` check: what it saw, or why the service is not healthy.
+    pub health: fn() -> anyhow::Result<String>,
+    /// Prepares the service, then execs the command line it is given. `None`: nothing to
+    /// prepare, the command is exec'd at once.
+    pub serve: Option<fn(Vec<String>) -> anyhow::Result<u8>>,
+}
+
+/// The `main` of every service binary: logging, then what the command line asks for
+/// (see [`Action`]), with errors reported and mapped to exit codes by [`exit::main`].
+pub fn run(service: &Service) -> ExitCode {
+    log::init();
+    exit::main(service.name, || {
+        let args = std::env::args().skip(1).collect();
+        match Action::parse(args, service.is_program, service.command) {
+            Action::Health(args) => probe::health(&args, service.health),
+            Action::Serve(argv) => match service.serve {
+                Some(serve) => serve(argv),
+                None => Err(pid1::exec(&argv).into()),
+            },
+            Action::Other(argv) => Err(pid1::exec(&argv).into()),
+        }
+    })
+}
+
 /// What the arguments ask for.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Action {

@@ -13,12 +13,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use inception_core::cert::{self, Pair};
-use inception_core::cli::Action;
+use inception_core::cli::{self, Service};
 use inception_core::config::{Config, ConfigError, Site};
 use inception_core::probe::{self, tcp};
 use inception_core::template::Template;
 use inception_core::user::Account;
-use inception_core::{exit, fs, log, pid1};
+use inception_core::{exit, fs, pid1};
 
 const TEMPLATE: &str = "/etc/inception/vsftpd.conf.tmpl";
 const RUNDIR: &str = "/run/vsftpd";
@@ -134,13 +134,11 @@ fn health() -> anyhow::Result<String> {
 }
 
 fn main() -> ExitCode {
-    log::init();
-    exit::main("inception-ftp", || {
-        let args = std::env::args().skip(1).collect();
-        match Action::parse(args, |a| a == "vsftpd", SERVICE) {
-            Action::Health(args) => probe::health(&args, health),
-            Action::Serve(argv) => serve(argv),
-            Action::Other(argv) => Err(pid1::exec(&argv).into()),
-        }
+    cli::run(&Service {
+        name: "inception-ftp",
+        is_program: |a| a == "vsftpd",
+        command: SERVICE,
+        health,
+        serve: Some(serve),
     })
 }

@@ -1,10 +1,9 @@
 //! `inception-mariadb`: PID 1 of the mariadb container.
 //!
-//! See `cli.rs` for what the arguments mean, `entrypoint.rs` for the start-up sequence and
+//! See `inception_core::cli` for what the arguments mean, `entrypoint.rs` for the start-up sequence and
 //! `health.rs` for the health check.
 
 mod bootstrap;
-mod cli;
 mod datadir;
 mod entrypoint;
 mod health;
@@ -12,11 +11,14 @@ mod settings;
 
 use std::process::ExitCode;
 
-use inception_core::{exit, log};
+use inception_core::cli::{self, Service};
 
 fn main() -> ExitCode {
-    log::init();
-    exit::main("inception-mariadb", || {
-        cli::run(std::env::args().skip(1).collect())
+    cli::run(&Service {
+        name: "inception-mariadb",
+        is_program: |a| a == "mariadbd" || a == "mysqld",
+        command: &["mariadbd"],
+        health: health::run,
+        serve: Some(entrypoint::run),
     })
 }

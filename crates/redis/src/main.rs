@@ -9,12 +9,12 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use inception_core::cli::Action;
+use inception_core::cli::{self, Service};
 use inception_core::config::{Config, ConfigError};
 use inception_core::probe::{self, redis};
 use inception_core::template::{Template, double_quoted};
 use inception_core::user::Account;
-use inception_core::{exit, fs, log, pid1};
+use inception_core::{fs, pid1};
 
 const TEMPLATE: &str = "/etc/inception/redis.conf.tmpl";
 const RENDERED: &str = "/run/redis/redis.conf";
@@ -63,14 +63,12 @@ fn health() -> anyhow::Result<String> {
 }
 
 fn main() -> ExitCode {
-    log::init();
-    exit::main("inception-redis", || {
-        let args = std::env::args().skip(1).collect();
-        match Action::parse(args, |a| a == "redis-server", SERVICE) {
-            Action::Health(args) => probe::health(&args, health),
-            Action::Serve(argv) => serve(argv),
-            Action::Other(argv) => Err(pid1::exec(&argv).into()),
-        }
+    cli::run(&Service {
+        name: "inception-redis",
+        is_program: |a| a == "redis-server",
+        command: SERVICE,
+        health,
+        serve: Some(serve),
     })
 }
 

@@ -5,27 +5,22 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use inception_core::cli::Action;
+use inception_core::cli::{self, Service};
 use inception_core::probe::{self, http};
-use inception_core::{exit, log, pid1};
-
-/// The service command (the image's CMD).
-const SERVICE: &[&str] = &[
-    "nginx",
-    "-c",
-    "/etc/inception/site.conf",
-    "-g",
-    "daemon off;",
-];
 
 fn main() -> ExitCode {
-    log::init();
-    exit::main("inception-site", || {
-        let args = std::env::args().skip(1).collect();
-        match Action::parse(args, |a| a == "nginx", SERVICE) {
-            Action::Health(args) => probe::health(&args, health),
-            Action::Serve(argv) | Action::Other(argv) => Err(pid1::exec(&argv).into()),
-        }
+    cli::run(&Service {
+        name: "inception-site",
+        is_program: |a| a == "nginx",
+        command: &[
+            "nginx",
+            "-c",
+            "/etc/inception/site.conf",
+            "-g",
+            "daemon off;",
+        ],
+        health,
+        serve: None,
     })
 }
 

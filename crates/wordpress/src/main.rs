@@ -11,21 +11,16 @@ mod wpconfig;
 
 use std::process::ExitCode;
 
-use inception_core::cli::Action;
-use inception_core::probe::{self, fastcgi};
-use inception_core::{exit, log, pid1};
-
-/// The service command (the image's CMD): php-fpm in the foreground.
-pub const SERVICE: &[&str] = &["php-fpm8.2", "-F"];
+use inception_core::cli::{self, Service};
+use inception_core::probe::fastcgi;
 
 fn main() -> ExitCode {
-    log::init();
-    exit::main("inception-wordpress", || {
-        let args = std::env::args().skip(1).collect();
-        match Action::parse(args, |a| a.starts_with("php-fpm"), SERVICE) {
-            Action::Health(args) => probe::health(&args, fastcgi::local_pool_health),
-            Action::Serve(argv) => entrypoint::run(argv),
-            Action::Other(argv) => Err(pid1::exec(&argv).into()),
-        }
+    cli::run(&Service {
+        name: "inception-wordpress",
+        is_program: |a| a.starts_with("php-fpm"),
+        // php-fpm in the foreground.
+        command: &["php-fpm8.2", "-F"],
+        health: fastcgi::local_pool_health,
+        serve: Some(entrypoint::run),
     })
 }
