@@ -26,6 +26,8 @@ WAIT_TIMEOUT ?= 180
 # 0: the mandatory part (mariadb, wordpress, nginx); 1: also the bonus services (`make bonus`).
 BONUS       ?= 0
 BONUS_SERVICES := redis site adminer ftp backup
+SERVICES    := mariadb wordpress nginx $(if $(filter 1,$(BONUS)),$(BONUS_SERVICES),)
+BUILD_IMAGES = $(addsuffix :$(TAG),$(SERVICES))
 # Cargo test arguments for the end-to-end suite (e.g. TEST=mariadb to run some).
 TEST        ?=
 TEST_THREADS ?= 2
@@ -47,7 +49,7 @@ ALL_PROFILES := COMPOSE_PROFILES=bonus
 
 export DOMAIN_NAME DATA_DIR HTTPS_PORT SECRETS_DIR TAG LOGIN COMPOSE_PROFILES
 
-.PHONY: all bonus help provision configure base vendor build up wait down clean fclean re \
+.PHONY: all bonus help provision configure base vendor build images up wait down clean fclean re \
 	logs ps status lint test test-unit test-e2e audit bench
 
 all: provision configure base build up wait ## The mandatory part: set up what is missing, build, start, wait until healthy
@@ -81,12 +83,23 @@ vendor: ## Vendor the Rust crates into vendor/ for offline image builds (needs c
 		echo "vendor: no cargo on this machine; the compile stage fetches crates online"; \
 	fi
 
-build: configure base vendor ## Build the images `make` runs (BONUS=1: every image), compiling the workspace once
+build: configure base ## Build the images `make` runs (BONUS=1: every image), compiling the workspace once
+	@# Nothing to do when every image carries the hash of the current sources (a no-op
+	@# build would still send the context to the builder once per image).
+	@if $(SUDO) srcs/tools/source-hash.sh --check $(BUILD_IMAGES); then \
+		echo "build: images up to date with the sources ($$(srcs/tools/source-hash.sh)), nothing to build"; \
+	else \
+		$(MAKE) --no-print-directory vendor images; \
+	fi
+
+images: # (build's work) compose build, labelling the images with the source hash
 	@mkdir -p "$(LOG_DIR)"
 	@echo "build: images of $(if $(COMPOSE_PROFILES),every service,the mandatory services) (log: $(LOG_DIR)/build.log)"
 	@# mariadb first: its compile stage compiles the workspace (when the cache does not have
 	@# it); then every image in parallel, their compile stages all taken from the cache.
-	@{ $(SUDO) $(COMPOSE) build mariadb && $(SUDO) $(COMPOSE) build --parallel; } \
+	@source="$$($(SUDO) srcs/tools/source-hash.sh)"; \
+	{ $(SUDO) env INCEPTION_SOURCE="$$source" $(COMPOSE) build mariadb && \
+		$(SUDO) env INCEPTION_SOURCE="$$source" $(COMPOSE) build --parallel; } \
 		>"$(LOG_DIR)/build.log" 2>&1 || { tail -n 40 "$(LOG_DIR)/build.log"; exit 1; }
 	@# Service images a rebuild replaced (untagged), and the build stages' cache: the newest
 	@# image of each stage stays (the next build starts from it), older ones would pile up.
@@ -142,7 +155,8 @@ lint: ## cargo fmt --check and clippy -D warnings (when the toolchain has them)
 test-unit: ## Unit tests of the Rust workspace
 	cargo test --workspace --exclude inception-tests --quiet
 
-test-e2e: provision ## The end-to-end suite against real containers (throwaway projects)
+test-e2e: ## The end-to-end suite against real containers (throwaway projects)
+	@srcs/tools/provision.sh --tests
 	@$(MAKE) --no-print-directory build BONUS=1
 	cargo test -p inception-tests --test e2e --quiet -- --test-threads=$(TEST_THREADS) $(TEST)
 
@@ -152,6 +166,7 @@ audit: ## TLS scan of the running site with testssl (HIGH/CRITICAL findings, JSO
 	@grep -E '"severity" *: *"(HIGH|CRITICAL)"' -B3 /tmp/inception-testssl.json | grep -E '"(id|finding)"' || \
 		echo "audit: no HIGH or CRITICAL finding"
 
-bench: provision ## Measure stop/start times, throughput, sizes (throwaway project)
+bench: ## Measure stop/start times, throughput, sizes (throwaway project)
+	@srcs/tools/provision.sh --tests
 	@$(MAKE) --no-print-directory build BONUS=1
 	cargo test -p inception-tests --release --test bench --quiet -- --nocapture --test-threads=1

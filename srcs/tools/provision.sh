@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Installs and starts what the stack needs on a Debian 12 host, and only what is missing:
-# the Docker engine and compose (Debian's packages), debootstrap for the base image, and the
-# client tools the tests use. Starts the engine when none answers and leaves a running one alone.
-# Optionally adds a hosts entry and creates data directories.
+# the Docker engine and compose (Debian's packages) and debootstrap for the base image; with
+# --tests, the client tools the tests use; with --vm, what `make vm` needs (qemu, UEFI
+# firmware, GRUB's EFI modules, FAT and ext4 tools). Starts the engine when none answers and
+# leaves a running one alone. Optionally adds a hosts entry and creates data directories.
 #
-# usage: srcs/tools/provision.sh [--domain NAME] [--data-dir DIR]
+# usage: srcs/tools/provision.sh [--tests] [--vm] [--domain NAME] [--data-dir DIR]
 # Idempotent: a second run changes nothing and says so.
 set -euo pipefail
 
 domain=""
 data_dir=""
+tests=0
+vm=0
+args=("$@")
 while [ $# -gt 0 ]; do
 	case "$1" in
+		--tests) tests=1; shift ;;
+		--vm) vm=1; shift ;;
 		--domain) domain="$2"; shift 2 ;;
 		--data-dir) data_dir="$2"; shift 2 ;;
 		*) echo "provision: unknown argument: $1" >&2; exit 2 ;;
@@ -24,7 +30,7 @@ die() { printf 'provision: error: %s\n' "$*" >&2; exit 1; }
 # Everything below needs root; re-run through sudo when we are not.
 if [ "$(id -u)" -ne 0 ]; then
 	command -v sudo >/dev/null || die "run as root or install sudo"
-	exec sudo -- "$0" ${domain:+--domain "$domain"} ${data_dir:+--data-dir "$data_dir"}
+	exec sudo -- "$0" "${args[@]}"
 fi
 
 # Packages: name of a command or file that proves it is there, then the Debian package.
@@ -33,14 +39,34 @@ check() { command -v "$1" >/dev/null 2>&1 || [ -e "$1" ] || need+=("$2"); }
 check dockerd docker.io
 check docker docker.io
 check debootstrap debootstrap
-# Clients the tests use: HTTPS requests, TLS handshakes, load, a TLS scan.
-check curl curl
-check openssl openssl
-check wrk wrk
-check testssl testssl.sh
-# Compressed init scripts for the mariadb image's tests.
-check xz xz-utils
-check zstd zstd
+if [ "$tests" = 1 ]; then
+	# Clients the tests use: HTTPS requests, TLS handshakes, load, a TLS scan.
+	check curl curl
+	check openssl openssl
+	check wrk wrk
+	check testssl testssl.sh
+	# Compressed init scripts for the mariadb image's tests.
+	check xz xz-utils
+	check zstd zstd
+fi
+if [ "$vm" = 1 ]; then
+	# The VM: a disk image made from a debootstrapped tree without loop devices (ext4 and
+	# FAT filesystems written from files), booted by UEFI firmware through GRUB.
+	check qemu-system-x86_64 qemu-system-x86
+	check qemu-img qemu-utils
+	check /usr/share/OVMF/OVMF_CODE_4M.fd ovmf
+	check /usr/lib/grub/x86_64-efi/linux.mod grub-efi-amd64-bin
+	check grub-mkstandalone grub-common
+	check mcopy mtools
+	check mkfs.vfat dosfstools
+	check mkfs.ext4 e2fsprogs
+	check sfdisk fdisk
+	check socat socat
+	check ssh openssh-client
+	check ssh-keygen openssh-client
+	check curl curl
+	check openssl openssl
+fi
 # compose: v2 plugin or v1 binary, either will do
 if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then
 	need+=(docker-compose)
