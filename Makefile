@@ -31,6 +31,19 @@ BUILD_IMAGES = $(addsuffix :$(TAG),$(SERVICES))
 # Cargo test arguments for the end-to-end suite (e.g. TEST=mariadb to run some).
 TEST        ?=
 TEST_THREADS ?= 2
+# The VM (`make vm`): where its disks go, the host ports forwarded to its HTTPS_PORT and 22,
+# its size; VM_ACCEL=auto picks KVM when the host can run Debian's kernel with it, else TCG.
+VM_DIR      ?= vm
+VM_HTTPS_PORT ?= $(HTTPS_PORT)
+VM_SSH_PORT ?= 2222
+VM_MEMORY   ?= 4096
+VM_CPUS     ?= 2
+VM_ACCEL    ?= auto
+VM_DISK_SIZE ?= 16G
+VM_ENV       = env LOGIN="$(LOGIN)" DOMAIN_NAME="$(DOMAIN_NAME)" ENV_FILE="$(ENV_FILE)" \
+	SECRETS_DIR="$(SECRETS_DIR)" TAG="$(TAG)" VM_DIR="$(VM_DIR)" VM_HTTPS_PORT="$(VM_HTTPS_PORT)" \
+	VM_SSH_PORT="$(VM_SSH_PORT)" VM_MEMORY="$(VM_MEMORY)" VM_CPUS="$(VM_CPUS)" \
+	VM_ACCEL="$(VM_ACCEL)" VM_DISK_SIZE="$(VM_DISK_SIZE)"
 
 # docker compose v2 when present, else docker-compose v1.
 COMPOSE_BIN ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
@@ -50,7 +63,7 @@ ALL_PROFILES := COMPOSE_PROFILES=bonus
 export DOMAIN_NAME DATA_DIR HTTPS_PORT SECRETS_DIR TAG LOGIN COMPOSE_PROFILES
 
 .PHONY: all bonus help provision configure base vendor build images up wait down clean fclean re \
-	logs ps status lint test test-unit test-e2e audit bench
+	logs ps status lint test test-unit test-e2e audit bench vm vm-run vm-ssh vm-stop vm-test
 
 all: provision configure base build up wait ## The mandatory part: set up what is missing, build, start, wait until healthy
 	@printf '\nInception is up: https://%s%s\n' "$(DOMAIN_NAME)" "$(if $(filter 443,$(HTTPS_PORT)),,:$(HTTPS_PORT))"
@@ -145,7 +158,7 @@ ps: status
 status: ## One line per service: state, health and its health message
 	@$(SUDO) srcs/tools/status.sh "$(PROJECT)"
 
-test: lint test-unit test-e2e ## Run every test: lints, unit tests, then the end-to-end suite on real containers
+test: lint test-unit test-e2e vm-test ## Run every test: lints, unit tests, the end-to-end suite on real containers, the VM
 
 lint: ## cargo fmt --check and clippy -D warnings (when the toolchain has them)
 	@if cargo fmt --version >/dev/null 2>&1 && cargo clippy --version >/dev/null 2>&1; then \
@@ -170,3 +183,21 @@ bench: ## Measure stop/start times, throughput, sizes (throwaway project)
 	@srcs/tools/provision.sh --tests
 	@$(MAKE) --no-print-directory build BONUS=1
 	cargo test -p inception-tests --release --test bench --quiet -- --nocapture --test-threads=1
+
+vm: ## Build the Debian 12 VM (vm/inception.qcow2 and .vdi) with the stack's images preloaded
+	@srcs/tools/provision.sh --vm
+	@$(MAKE) --no-print-directory build BONUS=1
+	@$(SUDO) $(VM_ENV) srcs/tools/vm.sh build
+
+vm-run: ## Boot the VM with qemu (KVM or TCG), wait until the site answers on VM_HTTPS_PORT
+	@$(SUDO) $(VM_ENV) srcs/tools/vm.sh run
+	@$(VM_ENV) srcs/tools/vm.sh wait
+
+vm-ssh: ## Log into the running VM as LOGIN (key in secrets/vm_ssh_key)
+	@$(VM_ENV) srcs/tools/vm.sh ssh
+
+vm-stop: ## Shut the VM down cleanly (ACPI power button, bounded)
+	@$(SUDO) $(VM_ENV) srcs/tools/vm.sh stop
+
+vm-test: vm ## Boot a copy of the VM, run the evaluation's checks through the forwarded port, reboot, check again
+	cargo test -p inception-tests --test vm --quiet -- --nocapture

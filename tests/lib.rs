@@ -480,22 +480,29 @@ impl Stack {
 
     /// The second user logs in and comments on the first post.
     pub fn comment(&self, text: &str) {
-        let writer = self.https();
-        assert!(
-            writer.login("writer", &self.secret("wp_user_password")),
-            "writer cannot log in"
+        post_comment(
+            &self.https(),
+            "writer",
+            &self.secret("wp_user_password"),
+            text,
         );
-        let r = writer.request(
-            "/wp-comments-post.php",
-            &[
-                "--data-urlencode",
-                &format!("comment={text}"),
-                "--data-urlencode",
-                "comment_post_ID=1",
-            ],
-        );
-        assert_eq!(r.status, 302, "comment refused: {}", r.body);
     }
+}
+
+/// `user` logs in with a fresh session and comments on the first post; asserts that
+/// WordPress accepted the comment.
+pub fn post_comment(web: &Https, user: &str, password: &str, text: &str) {
+    assert!(web.login(user, password), "{user} cannot log in");
+    let r = web.request(
+        "/wp-comments-post.php",
+        &[
+            "--data-urlencode",
+            &format!("comment={text}"),
+            "--data-urlencode",
+            "comment_post_ID=1",
+        ],
+    );
+    assert_eq!(r.status, 302, "comment refused: {}", r.body);
 }
 
 impl Drop for Stack {

@@ -540,8 +540,60 @@ fn bench() {
     )
     .unwrap();
 
+    vm_rows(&mut report);
+
     println!("\n{report}");
     let dir = repo().join("bench/results");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("latest.md"), &report).unwrap();
+}
+
+/// The VM's disks (`make vm`) and boot times (`make vm-test`): read from what they recorded
+/// under vm/, with the date they were measured (booting it here would take minutes).
+fn vm_rows(report: &mut String) {
+    let dir = repo().join("vm");
+    let read = |name: &str| -> Option<serde_json::Value> {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(name)).ok()?).ok()
+    };
+    writeln!(report, "\n## The VM (`make vm`, `make vm-test`)\n").unwrap();
+    let Some(build) = read("build.json") else {
+        writeln!(
+            report,
+            "Not built on this machine: run `make vm` (and `make vm-test`)."
+        )
+        .unwrap();
+        return;
+    };
+    let size = |f: &str| {
+        std::fs::metadata(dir.join(f))
+            .map(|m| format!("{:.0} MiB", m.len() as f64 / 1048576.0))
+            .unwrap_or_else(|_| "missing".into())
+    };
+    writeln!(
+        report,
+        "| what | value |\n|---|---|\n\
+         | qcow2 (compressed, images preloaded) | {} (target < 2 GB) |\n\
+         | VDI (VirtualBox) | {} |\n\
+         | saved images in it | {:.0} MiB |\n\
+         | build time (debootstrap to both disks) | {} s, {} |",
+        size("inception.qcow2"),
+        size("inception.vdi"),
+        build["images_bytes"].as_f64().unwrap_or(0.0) / 1048576.0,
+        build["built_s"],
+        build["when"].as_str().unwrap_or("?"),
+    )
+    .unwrap();
+    match read("boot.json") {
+        Some(boot) => writeln!(
+            report,
+            "| first boot to site (images loaded, stack installed) | {} s ({}), {} |\n\
+             | reboot to site (restart policies) | {} s |",
+            boot["first_boot_to_site_s"],
+            boot["accel"].as_str().unwrap_or("?"),
+            boot["when"].as_str().unwrap_or("?"),
+            boot["reboot_to_site_s"],
+        )
+        .unwrap(),
+        None => writeln!(report, "| boot times | not measured: run `make vm-test` |").unwrap(),
+    }
 }
