@@ -16,6 +16,20 @@ pub const WORDPRESS: &str = "wordpress:inception";
 pub const NGINX: &str = "nginx:inception";
 /// The image every service image starts from.
 pub const BASE: &str = "debian:bookworm";
+/// The services `make` runs: the mandatory part.
+pub const MANDATORY: [&str; 3] = ["mariadb", "wordpress", "nginx"];
+/// Every service, the mandatory ones first: what `make bonus` runs, one Dockerfile each
+/// (`srcs/requirements/<service>/Dockerfile`).
+pub const ALL_SERVICES: [&str; 8] = [
+    "mariadb",
+    "wordpress",
+    "nginx",
+    "redis",
+    "site",
+    "adminer",
+    "ftp",
+    "backup",
+];
 
 /// The repository's root (where docker-compose.yml is).
 pub fn repo() -> PathBuf {

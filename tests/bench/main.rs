@@ -8,17 +8,6 @@ use std::time::{Duration, Instant};
 
 use inception_tests::*;
 
-/// What `make bonus` runs: the mandatory services and the bonus ones.
-const SERVICES: [&str; 8] = [
-    "mariadb",
-    "wordpress",
-    "nginx",
-    "redis",
-    "site",
-    "adminer",
-    "backup",
-    "ftp",
-];
 const RUNS: usize = 5;
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -286,7 +275,7 @@ fn bench() {
     // The mandatory services alone (what the reference stack runs), then all eight.
     let mut mandatory = Stack::new("bench-mandatory");
     mandatory.set("DOMAIN_NAME", "inception-bench.42.fr");
-    let (cold, warm) = start_times(&mandatory, &SERVICES[..3]);
+    let (cold, warm) = start_times(&mandatory, &ALL_SERVICES[..3]);
     writeln!(
         report,
         "| mariadb, wordpress, nginx | {} | {} |",
@@ -301,11 +290,11 @@ fn bench() {
     stack.set("DOMAIN_NAME", "inception-bench.42.fr");
     stack.set("COMPOSE_PROFILES", "bonus");
     stack.set("WP_REDIS_HOST", "redis:6379");
-    let (cold, warm) = start_times(&stack, &SERVICES);
+    let (cold, warm) = start_times(&stack, &ALL_SERVICES);
     writeln!(
         report,
         "| all {} services | {} | {} |\n",
-        SERVICES.len(),
+        ALL_SERVICES.len(),
         secs(cold),
         secs(warm)
     )
@@ -347,7 +336,7 @@ fn bench() {
         )
         .unwrap();
     }
-    wait_serving(&stack, &SERVICES);
+    wait_serving(&stack, &ALL_SERVICES);
 
     // Throughput: the front page's bytes as a static file are the ceiling on this machine.
     let front = stack.https().get("/").body;
@@ -413,7 +402,7 @@ fn bench() {
     // WP_REDIS_HOST empty (the entrypoint removes the drop-in).
     stack.set("WP_REDIS_HOST", "");
     stack.compose_ok(&["up", "-d", "--no-build", "wordpress"]);
-    wait_serving(&stack, &SERVICES);
+    wait_serving(&stack, &ALL_SERVICES);
     let without = logged_in_rows(&stack, &mut report, "no object cache");
     writeln!(
         report,
@@ -435,7 +424,7 @@ fn bench() {
     }
     stack.set("WP_REDIS_HOST", "redis:6379");
     stack.compose_ok(&["up", "-d", "--no-build", "wordpress"]);
-    wait_serving(&stack, &SERVICES);
+    wait_serving(&stack, &ALL_SERVICES);
     let _ = std::fs::remove_file(&static_path);
 
     // wordpress restarted under light load.
@@ -463,12 +452,12 @@ fn bench() {
     std::thread::sleep(Duration::from_secs(3));
     let cpu_down = machine_cpu(Duration::from_secs(10));
     stack.compose_ok(&["start"]);
-    wait_serving(&stack, &SERVICES);
+    wait_serving(&stack, &ALL_SERVICES);
     writeln!(
         report,
         "\nIdle CPU of the machine, in % of one core: {cpu_up:.1} % with all {} services up \
          and idle (health probes included), {cpu_down:.1} % with the stack stopped.",
-        SERVICES.len()
+        ALL_SERVICES.len()
     )
     .unwrap();
 
@@ -476,7 +465,7 @@ fn bench() {
     writeln!(report, "\n## Sizes and idle memory\n\n| image | size | entrypoint | idle memory |\n|---|---|---|---|").unwrap();
     std::thread::sleep(Duration::from_secs(5));
     let mut total = 0.0;
-    for s in SERVICES {
+    for s in ALL_SERVICES {
         let size = inspect(&format!("{s}:inception"), "{{.Size}}");
         if ["mariadb", "wordpress", "nginx"].contains(&s) {
             total += size.parse::<f64>().unwrap_or(0.0);

@@ -3,18 +3,6 @@
 
 use inception_tests::*;
 
-/// Services and their Dockerfiles (`srcs/requirements/<service>/Dockerfile`).
-const SERVICES: [&str; 8] = [
-    "mariadb",
-    "wordpress",
-    "nginx",
-    "redis",
-    "site",
-    "adminer",
-    "ftp",
-    "backup",
-];
-
 /// The last instruction of the compile stage.
 const COMPILE_END: &str = "RUN cargo-build all\nLABEL org.inception.stage=compile\n";
 
@@ -38,9 +26,9 @@ fn every_service_dockerfile_shares_one_byte_identical_compile_stage() {
         let path = repo().join(format!("srcs/requirements/{s}/Dockerfile"));
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     };
-    let reference = compile_stage(&read(SERVICES[0]));
+    let reference = compile_stage(&read(ALL_SERVICES[0]));
     assert!(reference.contains("RUN cargo-build all"), "{reference}");
-    for s in &SERVICES[1..] {
+    for s in &ALL_SERVICES[1..] {
         let dockerfile = read(s);
         assert_eq!(
             compile_stage(&dockerfile),
@@ -61,7 +49,7 @@ fn every_service_dockerfile_shares_one_byte_identical_compile_stage() {
 #[test]
 fn compose_builds_every_image_from_its_own_dockerfile_with_the_root_as_context() {
     let compose = std::fs::read_to_string(repo().join("docker-compose.yml")).unwrap();
-    for s in SERVICES {
+    for s in ALL_SERVICES {
         let build = format!(
             "    build:\n      context: .\n      dockerfile: srcs/requirements/{s}/Dockerfile\n    image: {s}:inception\n"
         );

@@ -5,8 +5,6 @@ use std::time::{Duration, Instant};
 
 use inception_tests::*;
 
-const SERVICES: [&str; 3] = ["mariadb", "wordpress", "nginx"];
-
 #[test]
 fn the_site_is_served_over_https_only_with_both_users_working() {
     let stack = Stack::new("stack");
@@ -54,7 +52,7 @@ fn the_site_is_served_over_https_only_with_both_users_working() {
     assert!(listening.contains(&443));
 
     // Only nginx publishes a port, and only the HTTPS one.
-    for s in SERVICES {
+    for s in MANDATORY {
         let ports = inspect(
             &stack.container(s),
             "{{range $p, $b := .NetworkSettings.Ports}}{{if $b}}{{$p}} {{end}}{{end}}",
@@ -63,7 +61,7 @@ fn the_site_is_served_over_https_only_with_both_users_working() {
         assert_eq!(ports.trim(), expected, "{s} publishes {ports}");
     }
     // Images named after their services, never latest; one custom network, not the host's.
-    for s in SERVICES {
+    for s in MANDATORY {
         let c = stack.container(s);
         assert_eq!(inspect(&c, "{{.Config.Image}}"), format!("{s}:inception"));
         let nets = inspect(

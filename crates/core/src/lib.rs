@@ -4,7 +4,11 @@
 //! [`config`], becomes a well-behaved PID 1 with [`pid1`], checks its dependencies and itself
 //! with [`probe`], renders its files with [`template`] and [`fs`], and ends by handing the
 //! process over to the real service with [`pid1::exec`]. Exit codes live in [`exit`].
+//!
+//! Features: `mysql` (the MariaDB probe and client target, [`probe::mysql`]) and `tls` (the
+//! HTTPS probe and certificates); services that need neither do not link their crates.
 
+#[cfg(feature = "tls")]
 pub mod cert;
 pub mod cli;
 pub mod config;

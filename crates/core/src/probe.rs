@@ -184,7 +184,9 @@ pub use crate::rt::block_on;
 
 pub mod fastcgi;
 pub mod http;
+#[cfg(feature = "mysql")]
 pub mod mysql;
 pub mod redis;
 pub mod tcp;
+#[cfg(feature = "tls")]
 pub mod tls;

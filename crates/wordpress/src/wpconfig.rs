@@ -1,9 +1,11 @@
-//! `wp-config.php` and `wp-salts.php` in the volume.
+//! `wp-config.php` and `wp-salts.php` in the volume, the passwords in memory.
 //!
 //! `wp-config.php` is ours: rendered at every start from the template in the image and the
 //! container's settings, so that a changed `.env` or secret takes effect on restart. Users
 //! put their own settings in `wp-config-local.php`, which it loads. `wp-salts.php` is
-//! generated once from the CSPRNG and kept, so that sessions survive restarts.
+//! generated once from the CSPRNG and kept, so that sessions survive restarts. The database
+//! and Redis passwords are not in the volume (nor in its backups, nor on the FTP share):
+//! they go to [`SECRETS_FILE`] on a tmpfs, which `wp-config.php` requires.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -21,6 +23,9 @@ pub const TEMPLATE: &str = "/etc/inception/wp-config.php.tmpl";
 pub const CRON_PLUGIN: &str = "/etc/inception/inception-cron.php";
 /// Our object-cache drop-in, as installed in the image.
 pub const OBJECT_CACHE: &str = "/etc/inception/object-cache.php";
+/// The passwords, as PHP constants: written at every start to memory (the container's /run/php
+/// is a tmpfs), root's and readable by php-fpm's group only.
+pub const SECRETS_FILE: &str = "/run/php/wp-secrets.php";
 /// What marks a wp-content/object-cache.php as ours (and so ours to remove).
 const OBJECT_CACHE_MARK: &str = "Inception object cache";
 
@@ -47,17 +52,13 @@ pub fn render(tmpl: &Template, settings: &Settings) -> anyhow::Result<String> {
     let values = HashMap::from([
         ("DB_NAME", php_string(&db.name)),
         ("DB_USER", php_string(&db.user)),
-        ("DB_PASSWORD", php_string(&db.password)),
+        ("SECRETS_FILE", php_string(SECRETS_FILE)),
         ("DB_HOST", php_string(&db.host)),
         ("TABLE_PREFIX", php_string(&db.table_prefix)),
         ("HOME_URL", php_string(&settings.home_url())),
         (
             "REDIS_HOST",
             php_string(settings.redis.as_ref().map_or("", |r| &r.0)),
-        ),
-        (
-            "REDIS_PASSWORD",
-            php_string(settings.redis.as_ref().map_or("", |r| &r.1)),
         ),
         // One key space per site: database and table prefix.
         (
@@ -66,6 +67,17 @@ pub fn render(tmpl: &Template, settings: &Settings) -> anyhow::Result<String> {
         ),
     ]);
     Ok(tmpl.render(&values)?)
+}
+
+/// The PHP file that defines the passwords `wp-config.php` does not hold.
+pub fn secrets(settings: &Settings) -> String {
+    let redis = settings.redis.as_ref().map_or("", |r| &r.1);
+    format!(
+        "<?php\n// Written by inception-wordpress at every start from the Docker secrets; in memory only.\n\
+         define('DB_PASSWORD', {});\ndefine('WP_REDIS_PASSWORD', {});\n",
+        php_string(&settings.db.password),
+        php_string(redis)
+    )
 }
 
 /// A new `wp-salts.php` with fresh random values.
@@ -91,6 +103,9 @@ pub fn write(webroot: &Path, settings: &Settings, www: &Account) -> anyhow::Resu
         fs::chown(&salts_path, 0, www.gid)?;
         tracing::info!(path = %salts_path.display(), "generated keys and salts");
     }
+    let secrets_path = Path::new(SECRETS_FILE);
+    fs::write_atomic(secrets_path, secrets(settings).as_bytes(), 0o640)?;
+    fs::chown(secrets_path, 0, www.gid)?;
     let config = render(&Template::load(TEMPLATE)?, settings)?;
     let path = webroot.join("wp-config.php");
     // Root owns it and the web server's group only reads it: WordPress cannot rewrite it.
@@ -173,10 +188,23 @@ mod tests {
         ));
         let settings = Settings::read(&cfg).unwrap();
         let out = render(&Template::from_text(TEMPLATE, TMPL), &settings).unwrap();
-        assert!(out.contains(r"define('DB_PASSWORD', 'p\'w\\');"), "{out}");
+        assert!(
+            !out.contains("p\\'w"),
+            "a password is in wp-config.php: {out}"
+        );
+        assert!(out.contains("require '/run/php/wp-secrets.php';"), "{out}");
         assert!(out.contains("define('WP_HOME', 'https://me.42.fr:8443');"));
         assert!(out.contains("define('DISALLOW_FILE_EDIT', true);"));
         assert!(!out.contains("{{"));
+        let secrets = secrets(&settings);
+        assert!(
+            secrets.contains(r"define('DB_PASSWORD', 'p\'w\\');"),
+            "{secrets}"
+        );
+        assert!(
+            secrets.contains("define('WP_REDIS_PASSWORD', '');"),
+            "{secrets}"
+        );
     }
 
     #[test]
