@@ -328,8 +328,8 @@ copy_checkout() {
 # `docker save` from this engine, loaded by a second, temporary engine of the same Debian
 # package whose data root is the tree's /var/lib/docker: the VM's engine finds the images in
 # place at first boot (loading them there, under software emulation, takes minutes). The
-# temporary engine touches nothing of the host's: its own sockets and state, no bridge, no
-# iptables rules.
+# temporary engine touches nothing of the host's: its own sockets, state and network
+# namespace, no bridge, no iptables rules.
 preload_images() {
 	local root="$1"
 	shift
@@ -337,7 +337,8 @@ preload_images() {
 	tmp=$(mktemp -d /tmp/inception-vm-dockerd.XXXXXX)
 	data="$(realpath "$root")/var/lib/docker"
 	mkdir -p "$data"
-	dockerd --data-root "$data" --exec-root "$tmp/exec" --pidfile "$tmp/dockerd.pid" \
+	# Its own network namespace too: a daemon without a bridge deletes the host's docker0.
+	unshare --net -- dockerd --data-root "$data" --exec-root "$tmp/exec" --pidfile "$tmp/dockerd.pid" \
 		-H "unix://$tmp/docker.sock" --bridge=none --iptables=false --ip-masq=false \
 		--storage-driver=overlay2 >"$VM_DIR/work/dockerd.log" 2>&1 &
 	pid=$!
