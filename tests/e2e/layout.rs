@@ -50,10 +50,37 @@ fn every_service_dockerfile_shares_one_byte_identical_compile_stage() {
 fn compose_builds_every_image_from_its_own_dockerfile_with_the_root_as_context() {
     let compose = std::fs::read_to_string(repo().join("docker-compose.yml")).unwrap();
     for s in ALL_SERVICES {
+        // The service's block: from `  <s>:` to the next line indented by two spaces.
+        let start = compose
+            .find(&format!("\n  {s}:\n"))
+            .unwrap_or_else(|| panic!("no service {s}"));
+        let rest = &compose[start + 1..];
+        let end = rest
+            .match_indices("\n  ")
+            .find(|(i, _)| rest[i + 3..].starts_with(|c: char| c.is_ascii_alphabetic()))
+            .map_or(rest.len(), |(i, _)| i);
+        let block = &rest[..end];
         let build = format!(
-            "    build:\n      context: .\n      dockerfile: srcs/requirements/{s}/Dockerfile\n    image: {s}:inception\n"
+            "    build:\n      context: .\n      dockerfile: srcs/requirements/{s}/Dockerfile\n"
         );
-        assert!(compose.contains(&build), "{s}: expected\n{build}");
+        assert!(block.contains(&build), "{s}: expected\n{build}in\n{block}");
+        // The source hash `make build` compares (srcs/tools/source-hash.sh) becomes a label.
+        assert!(
+            block.contains("      args: *source\n") || block.contains("      args: &source "),
+            "{s} is not built with the INCEPTION_SOURCE argument:\n{block}"
+        );
+        assert!(
+            block.contains(&format!("    image: {s}:inception\n")),
+            "{s}: image name"
+        );
+        let dockerfile =
+            std::fs::read_to_string(repo().join(format!("srcs/requirements/{s}/Dockerfile")))
+                .unwrap();
+        assert!(
+            dockerfile.ends_with("LABEL org.inception.source=$INCEPTION_SOURCE\n"),
+            "{s}'s Dockerfile does not end with the source label"
+        );
     }
+    assert!(compose.contains("args: &source { INCEPTION_SOURCE: \"${INCEPTION_SOURCE:-}\" }"));
     assert!(!compose.contains("latest"));
 }
