@@ -290,6 +290,10 @@ add_user() {
 	local root="$1" password
 	secret "$SECRETS_DIR/vm_password.txt"
 	[ -s "$ssh_key" ] || ssh-keygen -q -t ed25519 -N '' -C "inception-vm" -f "$ssh_key"
+	# Run through sudo: the files belong to the user (`make vm-ssh` runs without sudo).
+	if [ -n "${SUDO_UID:-}" ]; then
+		chown "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$SECRETS_DIR/vm_password.txt" "$ssh_key" "$ssh_key.pub"
+	fi
 	password=$(cat "$SECRETS_DIR/vm_password.txt")
 	local home=/home/$LOGIN
 	if [ "$LOGIN" = root ]; then
