@@ -3,7 +3,8 @@
 # srcs/.env.example (empty LOGIN, DOMAIN_NAME and DATA_DIR filled in) and one random secret per missing file in
 # secrets/ (mode 600). Existing files are never overwritten.
 #
-# usage: srcs/tools/configure.sh [ENV_FILE [SECRETS_DIR]]   (no SECRETS_DIR: the settings only)
+# usage: srcs/tools/configure.sh [ENV_FILE [SECRETS_DIR [NAME...]]]
+#   no SECRETS_DIR: the settings only; NAMEs: these secrets instead of the stack's (make vm)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -31,6 +32,7 @@ fi
 
 # The secrets the stack uses; bonus services add theirs here.
 secrets=(db_root_password db_password wp_admin_password wp_user_password redis_password ftp_password)
+[ $# -gt 2 ] && secrets=("${@:3}")
 mkdir -p "$secrets_dir"
 chmod 700 "$secrets_dir"
 umask 077

@@ -62,17 +62,6 @@ say() { printf 'vm: %s\n' "$*"; }
 die() { printf 'vm: error: %s\n' "$*" >&2; exit 1; }
 need_root() { [ "$(id -u)" -eq 0 ] || die "$1 needs root: run it with sudo"; }
 
-# Same generator as configure.sh: 32 alphanumeric characters from the kernel's CSPRNG.
-secret() {
-	local file="$1" value=""
-	[ -s "$file" ] && return 0
-	while [ ${#value} -lt 32 ]; do
-		value+=$(head -c 256 /dev/urandom | LC_ALL=C tr -dc 'A-Za-z0-9')
-	done
-	(umask 077 && printf '%s' "${value:0:32}" >"$file")
-	say "generated $file"
-}
-
 ssh_key="$SECRETS_DIR/vm_ssh_key"
 ssh_opts=(-i "$ssh_key" -p "$VM_SSH_PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
 	-o LogLevel=ERROR -o ConnectTimeout=10 -o BatchMode=yes)
@@ -288,7 +277,7 @@ configure_system() {
 
 add_user() {
 	local root="$1" password
-	secret "$SECRETS_DIR/vm_password.txt"
+	srcs/tools/configure.sh "$ENV_FILE" "$SECRETS_DIR" vm_password
 	[ -s "$ssh_key" ] || ssh-keygen -q -t ed25519 -N '' -C "inception-vm" -f "$ssh_key"
 	# Run through sudo: the files belong to the user (`make vm-ssh` runs without sudo).
 	if [ -n "${SUDO_UID:-}" ]; then
