@@ -99,8 +99,8 @@ vendor: ## Vendor the Rust crates into vendor/ for offline image builds (needs c
 build: configure base ## Build the images `make` runs (BONUS=1: every image), compiling the workspace once
 	@# Nothing to do when every image carries the hash of the current sources (a no-op
 	@# build would still send the context to the builder once per image).
-	@if $(SUDO) srcs/tools/source-hash.sh --check $(BUILD_IMAGES); then \
-		echo "build: images up to date with the sources ($$(srcs/tools/source-hash.sh)), nothing to build"; \
+	@if source=$$($(SUDO) srcs/tools/source-hash.sh --check $(BUILD_IMAGES)); then \
+		echo "build: images up to date with the sources ($$source), nothing to build"; \
 	else \
 		$(MAKE) --no-print-directory vendor images; \
 	fi

@@ -7,7 +7,8 @@
 # not rebuild.
 #
 # usage: srcs/tools/source-hash.sh                 prints the hash
-#        srcs/tools/source-hash.sh --check IMAGE...  exit 0 when every IMAGE exists with it
+#        srcs/tools/source-hash.sh --check IMAGE...  prints it too; exit 0 when every IMAGE
+#                                                    exists with it
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -21,10 +22,8 @@ hash=$(
 	} | sha256sum | cut -c1-16
 )
 
-if [ "${1:-}" != --check ]; then
-	echo "$hash"
-	exit 0
-fi
+echo "$hash"
+[ "${1:-}" = --check ] || exit 0
 shift
 for image in "$@"; do
 	label=$(docker image inspect -f '{{index .Config.Labels "org.inception.source"}}' "$image" 2>/dev/null) ||

@@ -104,10 +104,9 @@ build() {
 	# The images the VM preloads: built from this checkout (make vm builds them first).
 	local images=() s
 	for s in "${SERVICES[@]}"; do images+=("$s:$TAG"); done
-	srcs/tools/source-hash.sh --check "${images[@]}" ||
-		die "the service images are missing or older than the sources: run 'make build BONUS=1'"
 	local source
-	source=$(srcs/tools/source-hash.sh)
+	source=$(srcs/tools/source-hash.sh --check "${images[@]}") ||
+		die "the service images are missing or older than the sources: run 'make build BONUS=1'"
 
 	mkdir -p "$VM_DIR/cache/debootstrap" "$VM_DIR/cache/apt"
 	local work="$VM_DIR/work"
