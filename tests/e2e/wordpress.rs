@@ -99,6 +99,23 @@ fn first_start_installs_the_site_with_both_users() {
         1,
         "{logs}"
     );
+
+    // A deleted account comes back at the next start; the site is not installed again.
+    stack.sql("DELETE FROM wordpress.wp_users WHERE user_login = 'writer'");
+    stack.compose_ok(&["restart", "wordpress"]);
+    stack.wait_healthy("wordpress");
+    let logs = self::logs(&stack.container("wordpress"));
+    assert!(logs.contains("user writer created (author)"), "{logs}");
+    assert_eq!(logs.matches("site installed:").count(), 1, "{logs}");
+    let after = users(&stack);
+    assert!(
+        after.contains("writer\ta:1:{s:6:\"author\";b:1;}"),
+        "{after}"
+    );
+    assert!(
+        after.contains("webmaster\ta:1:{s:13:\"administrator\";b:1;}"),
+        "{after}"
+    );
 }
 
 #[test]

@@ -38,16 +38,8 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
         database: Some(db.name.clone()),
     };
     tracing::info!(host = %target.address, timeout_s = db.wait.as_secs(), "waiting for the database");
-    let complete = rt::block_on(async {
-        target.wait_ready(Backoff::with_timeout(db.wait)).await?;
-        anyhow::Ok(install::is_complete(&target, webroot, &settings).await)
-    })??;
-
-    if complete {
-        tracing::info!("site installed, both accounts present");
-    } else {
-        install::run(sup, webroot, &settings, &www)?;
-    }
+    rt::block_on(target.wait_ready(Backoff::with_timeout(db.wait)))??;
+    install::ensure(sup, &target, webroot, &settings, &www)?;
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, url = %settings.home_url(), "WordPress ready");
     Err(pid1::exec(&argv).into())
 }

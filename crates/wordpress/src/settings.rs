@@ -155,12 +155,13 @@ fn account<S: Source>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::HashMap;
 
     use super::*;
 
-    fn env(extra: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    /// Settings from a complete example environment, with `extra` added or replaced.
+    pub(crate) fn env(extra: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         let mut map: HashMap<String, String> = [
             ("MYSQL_DATABASE", "wordpress"),
             ("MYSQL_USER", "wp"),

@@ -1,15 +1,18 @@
 <?php
 /*
- * The site's installation through WordPress's own API, driven by inception-wordpress
- * (what `wp core install` and `wp user create` do). Idempotent: an installed site is left
- * as it is and existing users are neither duplicated nor changed.
+ * Carries out the install plan that inception-wordpress decides (crates/wordpress/src/
+ * install.rs, the one place that knows what "installed" means), through WordPress's own
+ * API: what `wp db reset`, `wp core install` and `wp user create` do.
  *
  * Input: one JSON object on stdin (not arguments, which `ps` shows, nor the environment,
- * which /proc shows: it holds the passwords). Output: one line per action on stdout. Exit status 0 on success; 1 with a one-line reason on stderr.
- *
- * Crash safety: INSTALL_MARKER names a file created just before a new install and removed
- * once the site and both users exist. Finding it means an install was interrupted: the
- * tables it left (ours, with this prefix) are dropped and the install is done again.
+ * which /proc shows: it holds the passwords):
+ *   drop_tables  bool    drop this prefix's tables first (an interrupted install)
+ *   home         string  the site's address
+ *   install      null, or {title, admin} for wp_install (which creates the administrator
+ *                or keeps an existing one)
+ *   users        list of {login, email, password, role} to create
+ * Output: one line per action on stdout. Exit status 0 on success; 1 with a one-line
+ * reason on stderr.
  */
 
 function fail(string $message): void
@@ -18,28 +21,12 @@ function fail(string $message): void
     exit(1);
 }
 
-$input = json_decode(stream_get_contents(STDIN), true);
-if (!is_array($input)) {
-    fail('standard input is not a JSON object');
+$plan = json_decode(stream_get_contents(STDIN), true);
+if (!is_array($plan) || !is_string($plan['home'] ?? null) || !is_array($plan['users'] ?? null)) {
+    fail('standard input is not an install plan');
 }
-
-function input(string $name): string
-{
-    global $input;
-    $value = $input[$name] ?? '';
-    if (!is_string($value) || $value === '') {
-        fail("$name is not set");
-    }
-    return $value;
-}
-
-$marker = input('INSTALL_MARKER');
-$home = input('WP_HOME');
-$title = input('WP_TITLE');
-$admin = ['login' => input('WP_ADMIN_USER'), 'email' => input('WP_ADMIN_EMAIL'),
-          'password' => input('WP_ADMIN_PASSWORD'), 'role' => 'administrator'];
-$user = ['login' => input('WP_USER'), 'email' => input('WP_USER_EMAIL'),
-         'password' => input('WP_USER_PASSWORD'), 'role' => input('WP_USER_ROLE')];
+$home = $plan['home'];
+$users = $plan['users'];
 
 // What a web request would carry: WordPress derives URLs and cookies from them.
 $_SERVER['HTTP_HOST'] = parse_url($home, PHP_URL_HOST) .
@@ -61,22 +48,20 @@ function wp_mail()
 require getcwd() . '/wp-load.php';
 require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 
-if (file_exists($marker)) {
-    echo "redoing an interrupted install\n";
+if ($plan['drop_tables']) {
     foreach ($wpdb->tables('all') as $table) {
         $wpdb->query("DROP TABLE IF EXISTS `$table`");
     }
     wp_cache_flush();
+    echo "tables with prefix {$wpdb->prefix} dropped\n";
 }
 
-if (is_blog_installed()) {
-    echo "site already installed\n";
-} else {
-    if (!file_exists($marker) && !touch($marker)) {
-        fail("cannot create $marker");
-    }
+if ($plan['install'] !== null) {
+    $title = $plan['install']['title'];
+    $admin = $plan['install']['admin'];
     // Passwords are hashed as WordPress receives them from a form: slashed.
-    $result = wp_install($title, $admin['login'], $admin['email'], true, '', wp_slash($admin['password']));
+    $result = wp_install($title, $admin['login'], $admin['email'], true, '',
+                         wp_slash($admin['password']));
     if (is_wp_error($result)) {
         fail('wp_install: ' . $result->get_error_message());
     }
@@ -84,15 +69,10 @@ if (is_blog_installed()) {
     update_option('permalink_structure', '/%postname%/');
     update_option('comment_registration', 1);
     update_option('comment_previously_approved', 0);
-    echo "site installed: $title at $home\n";
+    echo "site installed: $title at $home, administrator {$admin['login']}\n";
 }
 
-foreach ([$admin, $user] as $account) {
-    $existing = get_user_by('login', $account['login']);
-    if ($existing) {
-        echo "user {$account['login']} exists (" . implode(',', $existing->roles) . ")\n";
-        continue;
-    }
+foreach ($users as $account) {
     $id = wp_insert_user([
         'user_login' => wp_slash($account['login']),
         'user_email' => wp_slash($account['email']),
@@ -103,12 +83,4 @@ foreach ([$admin, $user] as $account) {
         fail("cannot create user {$account['login']}: " . $id->get_error_message());
     }
     echo "user {$account['login']} created ({$account['role']})\n";
-}
-
-// The installed site answers with its home page, not the installer.
-if (!is_blog_installed()) {
-    fail('WordPress still reports the site as not installed');
-}
-if (file_exists($marker) && !unlink($marker)) {
-    fail("cannot remove $marker");
 }
