@@ -62,7 +62,7 @@ ALL_PROFILES := COMPOSE_PROFILES=bonus
 
 export DOMAIN_NAME DATA_DIR HTTPS_PORT SECRETS_DIR TAG LOGIN COMPOSE_PROFILES
 
-.PHONY: all bonus help provision configure base vendor build images up wait down clean fclean re \
+.PHONY: all bonus help provision configure base vendor build images up redeploy wait down clean fclean re \
 	logs ps status lint test test-unit test-e2e audit bench vm vm-run vm-ssh vm-stop vm-test
 
 all: provision configure base build up wait ## The mandatory part: set up what is missing, build, start, wait until healthy
@@ -126,6 +126,13 @@ images: # (build's work) compose build, labelling the images with the source has
 up: ## Start the stack in the background (BONUS=1: with the bonus services)
 	@$(if $(COMPOSE_PROFILES),,$(SUDO) $(ALL_PROFILES) $(COMPOSE) rm -fs $(BONUS_SERVICES) >/dev/null 2>&1 || true)
 	@$(SUDO) $(COMPOSE) up -d --remove-orphans
+
+redeploy: build ## Replace the WordPress containers one at a time: the other serves meanwhile
+	@for s in wordpress wordpress-replica; do \
+		echo "redeploy: $$s"; \
+		$(SUDO) $(COMPOSE) up -d --no-deps --force-recreate $$s && \
+		$(SUDO) srcs/tools/wait-healthy.sh "$(PROJECT)" "$(WAIT_TIMEOUT)" || exit 1; \
+	done
 
 wait: ## Wait until every service is healthy (bounded), printing progress
 	@$(SUDO) srcs/tools/wait-healthy.sh "$(PROJECT)" "$(WAIT_TIMEOUT)"

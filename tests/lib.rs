@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Images under test, built by `make build` before the suite runs.
@@ -492,6 +492,22 @@ impl Stack {
         )
     }
 
+    /// `make TARGET` for this stack (its project, data, secrets, port and domain; BONUS=1
+    /// when it runs the bonus profile).
+    pub fn make(&self, target: &str) -> Output {
+        let bonus = self.env["COMPOSE_PROFILES"] == "bonus";
+        run(Command::new("make")
+            .args(["--no-print-directory", target])
+            .arg(format!("BONUS={}", u8::from(bonus)))
+            .arg(format!("PROJECT={}", self.project))
+            .arg(format!("DATA_DIR={}", self.env["DATA_DIR"]))
+            .arg(format!("SECRETS_DIR={}", self.env["SECRETS_DIR"]))
+            .arg(format!("HTTPS_PORT={}", self.port()))
+            .arg(format!("DOMAIN_NAME={}", self.domain()))
+            .envs(&self.env)
+            .current_dir(repo()))
+    }
+
     /// The second user logs in and comments on the first post.
     pub fn comment(&self, text: &str) {
         post_comment(
@@ -500,6 +516,58 @@ impl Stack {
             &self.secret("wp_user_password"),
             text,
         );
+    }
+}
+
+/// Clients requesting the front page past nginx's page cache, one request after another,
+/// until stopped: what a restart or a redeploy of WordPress must not disturb.
+pub struct Load {
+    stop: Arc<AtomicBool>,
+    done: Arc<AtomicU32>,
+    clients: Vec<std::thread::JoinHandle<Vec<u16>>>,
+}
+
+impl Load {
+    /// Starts `clients` clients.
+    pub fn start(stack: &Stack, clients: usize) -> Load {
+        let stop = Arc::new(AtomicBool::new(false));
+        let done = Arc::new(AtomicU32::new(0));
+        let clients = (0..clients)
+            .map(|_| {
+                let (stop, done, web) = (stop.clone(), done.clone(), stack.https());
+                std::thread::spawn(move || {
+                    let mut statuses = Vec::new();
+                    while !stop.load(Ordering::Relaxed) {
+                        let r = web.request("/", &["-H", "Cookie: wordpress_no_cache=1"]);
+                        statuses.push(r.status);
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                    statuses
+                })
+            })
+            .collect();
+        Load {
+            stop,
+            done,
+            clients,
+        }
+    }
+
+    /// Requests answered or failed so far.
+    pub fn count(&self) -> u32 {
+        self.done.load(Ordering::Relaxed)
+    }
+
+    /// Waits until `more` further requests are done (bounded by 120 s), then stops the
+    /// clients and returns every request's HTTP status (0: no answer).
+    pub fn stop_after(self, more: u32) -> Vec<u16> {
+        let target = self.count() + more;
+        wait_until(Duration::from_secs(120), || self.count() >= target);
+        self.stop.store(true, Ordering::Relaxed);
+        self.clients
+            .into_iter()
+            .flat_map(|c| c.join().unwrap())
+            .collect()
     }
 }
 

@@ -602,3 +602,44 @@ fn a_certificate_due_for_renewal_is_renewed_and_reloaded_without_a_restart() {
     assert_eq!(restart_count(&nginx), 0);
     assert_eq!(stack.https().get("/").status, 200);
 }
+
+#[test]
+fn restarting_or_redeploying_wordpress_loses_no_request() {
+    let stack = Stack::new("redeploy");
+    stack.up(&[]);
+    let id = |s: &str| inspect(&stack.container(s), "{{.Id}}");
+    let before = (id("wordpress"), id("wordpress-replica"));
+
+    // One container restarts: the other answers meanwhile.
+    let load = Load::start(&stack, 3);
+    assert!(wait_until(Duration::from_secs(30), || load.count() >= 5));
+    docker_ok(&["restart", &stack.container("wordpress")]);
+    stack.wait_healthy("wordpress");
+    let statuses = load.stop_after(30);
+    let failed: Vec<_> = statuses.iter().filter(|s| **s != 200).collect();
+    assert!(
+        failed.is_empty(),
+        "restart: {failed:?} of {}",
+        statuses.len()
+    );
+
+    // Both replaced with new containers, one at a time.
+    let load = Load::start(&stack, 3);
+    assert!(wait_until(Duration::from_secs(30), || load.count() >= 5));
+    let o = stack.make("redeploy");
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let statuses = load.stop_after(30);
+    let failed: Vec<_> = statuses.iter().filter(|s| **s != 200).collect();
+    assert!(
+        failed.is_empty(),
+        "redeploy: {failed:?} of {}",
+        statuses.len()
+    );
+    let after = (id("wordpress"), id("wordpress-replica"));
+    assert!(after.0 != before.0 && after.1 != before.1, "not recreated");
+    // The replicas took turns at the setup: one installed, the other found it done.
+    assert_eq!(
+        stack.sql("SELECT COUNT(*) FROM wordpress.wp_users").trim(),
+        "2"
+    );
+}

@@ -1,4 +1,5 @@
-//! Crash-safe file writes, and input handed to a child without a file.
+//! Crash-safe file writes, a lock shared between containers, and input handed to a child
+//! without a file.
 //!
 //! Setup files are written to a temporary sibling, flushed, then renamed into place: a crash
 //! at any moment leaves either the old file or the new one, never half of one.
@@ -49,6 +50,39 @@ pub fn chown(path: &Path, uid: u32, gid: u32) -> anyhow::Result<()> {
         .with_context(|| format!("cannot chown {} to {uid}:{gid}", path.display()))
 }
 
+/// An exclusive advisory lock (`flock`) on a file, held until dropped or until the process
+/// ends, however it ends. Containers that mount the same volume share one kernel, so it
+/// serialises them too. The descriptor is close-on-exec: an `exec` releases the lock.
+pub struct Lock(#[allow(dead_code)] nix::fcntl::Flock<std::fs::File>);
+
+impl Lock {
+    /// Takes the lock on `path` (created if missing, mode 0600), calling `waiting` first if
+    /// another process holds it, then waiting for it.
+    pub fn exclusive(path: &Path, waiting: impl FnOnce()) -> anyhow::Result<Lock> {
+        use nix::fcntl::{Flock, FlockArg};
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        let file = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(lock) => return Ok(Lock(lock)),
+            Err((file, nix::errno::Errno::EWOULDBLOCK)) => file,
+            Err((_, e)) => {
+                return Err(e).with_context(|| format!("cannot lock {}", path.display()));
+            }
+        };
+        waiting();
+        Flock::lock(file, FlockArg::LockExclusive)
+            .map(Lock)
+            .map_err(|(_, e)| e)
+            .with_context(|| format!("cannot lock {}", path.display()))
+    }
+}
+
 /// A child's standard input that reads `bytes`, then end of file: a pipe filled before the
 /// child starts. Secrets passed this way are in no file, no argument and no environment
 /// (which `/proc/PID/environ` shows to the same user). At most one pipe buffer (64 KiB).
@@ -68,6 +102,32 @@ pub fn stdin_with(bytes: &[u8]) -> anyhow::Result<std::process::Stdio> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lock_waits_for_its_holder() {
+        let dir = std::env::temp_dir().join(format!("inception-lock-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("setup.lock");
+        let first = Lock::exclusive(&path, || panic!("nobody holds it yet")).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let waiter = {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut waited = false;
+                let _second = Lock::exclusive(&path, || waited = true).unwrap();
+                tx.send(waited).unwrap();
+            })
+        };
+        // The second taker cannot finish while the first holds the lock.
+        assert!(
+            rx.recv_timeout(std::time::Duration::from_millis(200))
+                .is_err()
+        );
+        drop(first);
+        assert!(rx.recv_timeout(std::time::Duration::from_secs(5)).unwrap());
+        waiter.join().unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 
     #[test]
     fn atomic_write_sets_mode_and_replaces() {

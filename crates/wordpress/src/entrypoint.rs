@@ -15,6 +15,9 @@ use crate::files::{self, SOURCE, WEBROOT};
 use crate::settings::Settings;
 use crate::{install, wpconfig};
 
+/// Held during the setup, in the volume (hidden: nginx serves no dot file).
+const SETUP_LOCK: &str = ".inception-setup.lock";
+
 /// Prepares WordPress, then becomes `argv` (php-fpm).
 pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     let sup = pid1::install().context("cannot install signal handling")?;
@@ -27,6 +30,11 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     // The volume's root belongs to WordPress, whichever container mounted it first (Docker
     // gives a new volume the owner of the first image's mount point).
     fs::chown(webroot, www.uid, www.gid)?;
+    // Replicas share the volume and the database: one sets up at a time, the others then
+    // find the work done.
+    let lock = fs::Lock::exclusive(&webroot.join(SETUP_LOCK), || {
+        tracing::info!("another replica is setting up; waiting for it")
+    })?;
     files::ensure(sup, Path::new(SOURCE), webroot)?;
     wpconfig::write(webroot, &settings, &www)?;
 
@@ -40,6 +48,7 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     tracing::info!(host = %target.address, timeout_s = db.wait.as_secs(), "waiting for the database");
     rt::block_on(target.wait_ready(Backoff::with_timeout(db.wait)))??;
     install::ensure(sup, &target, webroot, &settings, &www)?;
+    drop(lock);
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, url = %settings.home_url(), "WordPress ready");
     Err(pid1::exec(&argv).into())
 }
