@@ -610,31 +610,29 @@ fn restarting_or_redeploying_wordpress_loses_no_request() {
     let id = |s: &str| inspect(&stack.container(s), "{{.Id}}");
     let before = (id("wordpress"), id("wordpress-replica"));
 
+    // Clients keep requesting an uncached page while `action` runs: all get an answer.
+    let without_loss = |what: &str, action: &dyn Fn()| {
+        let load = Load::start(&stack, 3);
+        assert!(wait_until(Duration::from_secs(30), || load.count() >= 5));
+        action();
+        let statuses = load.stop_after(30);
+        let failed: Vec<_> = statuses.iter().filter(|s| **s != 200).collect();
+        assert!(
+            failed.is_empty(),
+            "{what}: {failed:?} of {}",
+            statuses.len()
+        );
+    };
     // One container restarts: the other answers meanwhile.
-    let load = Load::start(&stack, 3);
-    assert!(wait_until(Duration::from_secs(30), || load.count() >= 5));
-    docker_ok(&["restart", &stack.container("wordpress")]);
-    stack.wait_healthy("wordpress");
-    let statuses = load.stop_after(30);
-    let failed: Vec<_> = statuses.iter().filter(|s| **s != 200).collect();
-    assert!(
-        failed.is_empty(),
-        "restart: {failed:?} of {}",
-        statuses.len()
-    );
-
+    without_loss("restart", &|| {
+        docker_ok(&["restart", &stack.container("wordpress")]);
+        stack.wait_healthy("wordpress");
+    });
     // Both replaced with new containers, one at a time.
-    let load = Load::start(&stack, 3);
-    assert!(wait_until(Duration::from_secs(30), || load.count() >= 5));
-    let o = stack.make("redeploy");
-    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
-    let statuses = load.stop_after(30);
-    let failed: Vec<_> = statuses.iter().filter(|s| **s != 200).collect();
-    assert!(
-        failed.is_empty(),
-        "redeploy: {failed:?} of {}",
-        statuses.len()
-    );
+    without_loss("redeploy", &|| {
+        let o = stack.make("redeploy");
+        assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    });
     let after = (id("wordpress"), id("wordpress-replica"));
     assert!(after.0 != before.0 && after.1 != before.1, "not recreated");
     // The replicas took turns at the setup: one installed, the other found it done.
