@@ -12,7 +12,7 @@ if [ -z "$names" ]; then
 	echo "no containers in project $project (start them with: make)"
 	exit 0
 fi
-printf '%-12s %-10s %-10s %s\n' SERVICE STATE HEALTH MESSAGE
+printf '%-18s %-10s %-10s %s\n' SERVICE STATE HEALTH MESSAGE
 for c in $names; do
 	service=$(docker inspect -f '{{index .Config.Labels "com.docker.compose.service"}}' "$c")
 	state=$(docker inspect -f '{{.State.Status}}' "$c")
@@ -25,5 +25,5 @@ for c in $names; do
 		unhealthy) colour=$red ;;
 		*) colour=$yellow ;;
 	esac
-	printf '%-12s %-10s %s%-10s%s %s\n' "$service" "$state" "$colour" "$health" "$off" "$message"
+	printf '%-18s %-10s %s%-10s%s %s\n' "$service" "$state" "$colour" "$health" "$off" "$message"
 done
