@@ -60,7 +60,11 @@ endif
 # Commands that must reach every container, whichever mode started it.
 ALL_PROFILES := COMPOSE_PROFILES=bonus
 
-export DOMAIN_NAME DATA_DIR HTTPS_PORT SECRETS_DIR TAG LOGIN COMPOSE_PROFILES
+# How long compose v1 waits for an answer from the engine (its default, 60 s, is too short
+# for creating containers on an emulated VM's first boot).
+COMPOSE_HTTP_TIMEOUT ?= 600
+
+export DOMAIN_NAME DATA_DIR HTTPS_PORT SECRETS_DIR TAG LOGIN COMPOSE_PROFILES COMPOSE_HTTP_TIMEOUT
 
 .PHONY: all bonus help provision configure base vendor build images up redeploy wait down clean fclean re \
 	logs ps status lint test test-unit test-e2e audit bench vm vm-run vm-ssh vm-stop vm-test

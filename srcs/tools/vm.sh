@@ -222,8 +222,9 @@ configure_system() {
 		WantedBy=multi-user.target
 	UNIT
 
-	# First boot: `make` (it finds the images current and builds nothing), retried at each
-	# boot until it succeeds; later boots start the stack through the restart policies.
+	# First boot: `make` (it finds the images current and builds nothing), retried after a
+	# failure (5 attempts an hour at most) and at each boot until it succeeds; later boots
+	# start the stack through the restart policies.
 	local home
 	home=$( [ "$LOGIN" = root ] && echo /root || echo "/home/$LOGIN" )
 	install -m 644 /dev/stdin "$root/etc/systemd/system/inception-first-boot.service" <<-UNIT
@@ -233,6 +234,8 @@ configure_system() {
 		After=docker.service network-online.target
 		Wants=network-online.target
 		ConditionPathExists=!/var/lib/inception/first-boot.done
+		StartLimitIntervalSec=1h
+		StartLimitBurst=5
 
 		[Service]
 		Type=oneshot
@@ -244,6 +247,9 @@ configure_system() {
 		ExecStart=/usr/bin/make WAIT_TIMEOUT=1500
 		ExecStartPost=/usr/bin/touch /var/lib/inception/first-boot.done
 		TimeoutStartSec=30min
+		# make is idempotent: a failure (an engine slow to answer) is tried again.
+		Restart=on-failure
+		RestartSec=10s
 
 		[Install]
 		WantedBy=multi-user.target
