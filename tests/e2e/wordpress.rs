@@ -52,6 +52,20 @@ fn users(stack: &Stack) -> String {
     )
 }
 
+/// The users table, after asserting that it holds the administrator and the author.
+fn both_accounts(stack: &Stack) -> String {
+    let users = users(stack);
+    assert!(
+        users.contains("webmaster\ta:1:{s:13:\"administrator\";b:1;}"),
+        "{users}"
+    );
+    assert!(
+        users.contains("writer\ta:1:{s:6:\"author\";b:1;}"),
+        "{users}"
+    );
+    users
+}
+
 #[test]
 fn first_start_installs_the_site_with_both_users() {
     let stack = Stack::new("wp-install");
@@ -65,15 +79,7 @@ fn first_start_installs_the_site_with_both_users() {
     let install = fastcgi_get(&stack, "/wp-admin/install.php", "/wp-admin/install.php");
     assert!(String::from_utf8_lossy(&install.body).contains("Already Installed"));
 
-    let before = users(&stack);
-    assert!(
-        before.contains("webmaster\ta:1:{s:13:\"administrator\";b:1;}"),
-        "{before}"
-    );
-    assert!(
-        before.contains("writer\ta:1:{s:6:\"author\";b:1;}"),
-        "{before}"
-    );
+    let before = both_accounts(&stack);
 
     // wp-config.php: readable by php-fpm's group only, with the port-less URL for 443.
     let o = stack.exec(
@@ -107,15 +113,7 @@ fn first_start_installs_the_site_with_both_users() {
     let logs = self::logs(&stack.container("wordpress"));
     assert!(logs.contains("user writer created (author)"), "{logs}");
     assert_eq!(logs.matches("site installed:").count(), 1, "{logs}");
-    let after = users(&stack);
-    assert!(
-        after.contains("writer\ta:1:{s:6:\"author\";b:1;}"),
-        "{after}"
-    );
-    assert!(
-        after.contains("webmaster\ta:1:{s:13:\"administrator\";b:1;}"),
-        "{after}"
-    );
+    both_accounts(&stack);
 }
 
 #[test]
