@@ -508,6 +508,31 @@ impl Stack {
             .current_dir(repo()))
     }
 
+    /// Applies (`true`) or reverts (`false`) the image's backports from WordPress 6.2 in this
+    /// stack's copy of WordPress, then waits until php-fpm sees the change: the same run can
+    /// compare with Debian's WordPress as shipped.
+    pub fn wordpress_backports(&self, apply: bool) {
+        let patch = repo().join("srcs/requirements/wordpress/conf/wordpress-6.2-backports.patch");
+        let mut cmd = Command::new("patch");
+        cmd.arg("-d")
+            .arg(self.data().join("wordpress"))
+            .args([
+                "-p1",
+                "--fuzz=0",
+                "--no-backup-if-mismatch",
+                "--forward",
+                "-i",
+            ])
+            .arg(&patch);
+        if !apply {
+            cmd.arg("--reverse");
+        }
+        let o = run(&mut cmd);
+        assert!(o.status.success(), "patch: {}{}", stdout(&o), stderr(&o));
+        // OPcache checks a script's timestamp at most every 2 s (opcache.revalidate_freq).
+        std::thread::sleep(Duration::from_secs(3));
+    }
+
     /// The second user logs in and comments on the first post.
     pub fn comment(&self, text: &str) {
         post_comment(

@@ -48,6 +48,8 @@ if [ "$tests" = 1 ]; then
 	# Compressed init scripts for the mariadb image's tests.
 	check xz xz-utils
 	check zstd zstd
+	# The WordPress backports reverted and applied again in a test stack's volume.
+	check patch patch
 fi
 if [ "$vm" = 1 ]; then
 	# The VM: a disk image made from a debootstrapped tree without loop devices (ext4 and

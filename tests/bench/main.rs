@@ -444,6 +444,57 @@ fn bench() {
         )
         .unwrap();
     }
+    // The uncached pages again, still without the object cache (as the mandatory stack
+    // runs), and then with the image's backports from WordPress 6.2 reverted in the volume:
+    // Debian's WordPress 6.1 as shipped, side by side in the same run.
+    let uncached = [
+        (
+            "anonymous front page, cache bypassed",
+            "/",
+            "wordpress_no_cache=1",
+        ),
+        (
+            "logged-in admin page (/wp-admin/edit.php)",
+            "/wp-admin/edit.php",
+            session.as_str(),
+        ),
+        ("logged-in front page", "/", session.as_str()),
+    ];
+    let rates = |stack: &Stack| -> Vec<f64> {
+        uncached
+            .iter()
+            .map(|(_, path, cookie)| {
+                // OPcache compiles what changed before wrk measures.
+                let web = stack.https();
+                let header = format!("Cookie: {cookie}");
+                for _ in 0..5 {
+                    web.request(path, &["-H", &header]);
+                }
+                wrk(stack, path, Some(cookie)).0
+            })
+            .collect()
+    };
+    let patched = rates(&stack);
+    stack.wordpress_backports(false);
+    let shipped = rates(&stack);
+    stack.wordpress_backports(true);
+    writeln!(
+        report,
+        "\nUncached pages (no object cache, wrk as above), WordPress as Debian ships it and \
+         with the image's backports from WordPress 6.2 \
+         (srcs/requirements/wordpress/conf/wordpress-6.2-backports.patch):\n\n\
+         | page | WordPress 6.1 as shipped | with the backports | speed-up (target ≥ 2×) |\n\
+         |---|---|---|---|"
+    )
+    .unwrap();
+    for (((what, _, _), shipped), patched) in uncached.iter().zip(&shipped).zip(&patched) {
+        writeln!(
+            report,
+            "| {what} | {shipped:.0} req/s | {patched:.0} req/s | {:.2}× |",
+            patched / shipped
+        )
+        .unwrap();
+    }
     stack.set("WP_REDIS_HOST", "redis:6379");
     stack.compose_ok(&wordpress);
     wait_serving(&stack);

@@ -210,3 +210,69 @@ fn docker_stop_of_php_fpm_is_graceful_and_quick() {
     assert!(took < Duration::from_secs(5), "stop took {took:?}");
     assert_eq!(inspect(&c, "{{.State.ExitCode}}"), "0", "{}", logs(&c));
 }
+
+/// The image's WordPress carries the backports from WordPress 6.2, and they change no page:
+/// with the patch reverted in the volume (Debian's WordPress as shipped), the same pages are
+/// byte for byte the same.
+#[test]
+fn the_backports_from_wordpress_6_2_change_no_page() {
+    let stack = Stack::new("wp-backports");
+    stack.up(&["mariadb", "wordpress"]);
+    let o = stack.exec(
+        "wordpress",
+        &[
+            "grep",
+            "-c",
+            "^function wp_clean_theme_json_cache",
+            "/var/www/html/wp-includes/global-styles-and-settings.php",
+        ],
+    );
+    assert_eq!(stdout(&o).trim(), "1", "the image's WordPress lacks them");
+
+    // Templates chosen by slug (home, single, page, search, archive, 404), template parts,
+    // global styles and the layout support's settings.
+    let pages = [
+        "/",
+        "/hello-world/",
+        "/sample-page/",
+        "/?s=hello",
+        "/category/uncategorized/",
+        "/no-such-page/",
+    ];
+    let render = || -> Vec<(u16, String)> {
+        pages
+            .iter()
+            .map(|p| {
+                let r = fastcgi_get(&stack, p, "/index.php");
+                (r.status, String::from_utf8_lossy(&r.body).into_owned())
+            })
+            .collect()
+    };
+    let patched = render();
+    let front = &patched[0].1;
+    for part in [
+        "<header class=\"wp-block-template-part\"",
+        "<footer class=\"wp-block-template-part\"",
+        "id='global-styles-inline-css'",
+        "is-layout-constrained",
+        "Hello world!",
+    ] {
+        assert!(front.contains(part), "no {part} on the front page");
+    }
+    stack.wordpress_backports(false);
+    let shipped = render();
+    stack.wordpress_backports(true);
+    for ((page, (status, body)), (status_shipped, body_shipped)) in
+        pages.iter().zip(&patched).zip(&shipped)
+    {
+        assert_eq!(status, status_shipped, "{page}");
+        assert!(
+            body == body_shipped,
+            "{page} differs from WordPress as shipped"
+        );
+    }
+    assert_eq!(
+        patched.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+        [200, 200, 200, 200, 200, 404]
+    );
+}
