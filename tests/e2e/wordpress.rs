@@ -211,6 +211,30 @@ fn docker_stop_of_php_fpm_is_graceful_and_quick() {
     assert_eq!(inspect(&c, "{{.State.ExitCode}}"), "0", "{}", logs(&c));
 }
 
+/// PHP that loads WordPress and prints, as JSON, what the backported functions answer.
+const WORDPRESS_API_DUMP: &str = r#"
+require '/var/www/html/wp-load.php';
+$out = [];
+foreach ([
+    [[], 'wp_template'],
+    [['slug__in' => ['home', 'index', 'single']], 'wp_template'],
+    [['post_type' => 'page'], 'wp_template'],
+    [['post_type' => 'post'], 'wp_template'],
+    [[], 'wp_template_part'],
+    [['area' => 'header'], 'wp_template_part'],
+    [['post_type' => 'wp_template_part'], 'wp_template_part'],
+] as [$query, $type]) {
+    $out[] = get_block_templates($query, $type);
+}
+$out[] = wp_get_global_settings();
+$out[] = wp_get_global_settings(['color', 'palette'], ['origin' => 'base']);
+$out[] = wp_get_global_stylesheet();
+$out[] = WP_Block_Type_Registry::get_instance()->get_registered('core/template-part')->variations;
+$out[] = wp_get_theme()->get_page_templates(null, 'page');
+$out[] = WP_Block_Patterns_Registry::get_instance()->get_all_registered();
+echo json_encode($out, JSON_PRETTY_PRINT);
+"#;
+
 /// The image's WordPress carries the backports from WordPress 6.2, and they change no page:
 /// with the patch reverted in the volume (Debian's WordPress as shipped), the same pages are
 /// byte for byte the same.
@@ -248,7 +272,17 @@ fn the_backports_from_wordpress_6_2_change_no_page() {
             })
             .collect()
     };
+    // What the patched functions return, also for queries pages do not make (the editor's
+    // and the admin's): templates by slug, area and post type, the merged settings, the
+    // stylesheet, the template-part variations, the page templates.
+    let api = || {
+        let o = stack.exec("wordpress", &["php", "-r", WORDPRESS_API_DUMP]);
+        assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+        stdout(&o)
+    };
     let patched = render();
+    let api_patched = api();
+    assert!(api_patched.len() > 10_000, "{api_patched}");
     let front = &patched[0].1;
     for part in [
         "<header class=\"wp-block-template-part\"",
@@ -261,7 +295,9 @@ fn the_backports_from_wordpress_6_2_change_no_page() {
     }
     stack.wordpress_backports(false);
     let shipped = render();
+    let api_shipped = api();
     stack.wordpress_backports(true);
+    assert!(api_patched == api_shipped, "the API's answers differ");
     for ((page, (status, body)), (status_shipped, body_shipped)) in
         pages.iter().zip(&patched).zip(&shipped)
     {
