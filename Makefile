@@ -52,11 +52,15 @@ COMPOSE     := $(COMPOSE_BIN) -p $(PROJECT) -f docker-compose.yml --env-file $(E
 SUDO        := $(shell [ "$$(id -u)" -eq 0 ] || docker info >/dev/null 2>&1 || echo sudo)
 
 COMPOSE_PROFILES := $(if $(filter 1,$(BONUS)),bonus,)
-# Without the bonus services, WordPress has no object cache to talk to.
-ifneq ($(BONUS),1)
+# Without the bonus services, WordPress has no object cache to talk to; with them, it uses
+# redis. Set either way: `make bonus` runs `make all BONUS=1`, which inherits the
+# environment of the make that has no BONUS.
+ifeq ($(BONUS),1)
+WP_REDIS_HOST := redis:6379
+else
 WP_REDIS_HOST :=
-export WP_REDIS_HOST
 endif
+export WP_REDIS_HOST
 # Commands that must reach every container, whichever mode started it.
 ALL_PROFILES := COMPOSE_PROFILES=bonus
 

@@ -496,16 +496,24 @@ impl Stack {
     /// when it runs the bonus profile).
     pub fn make(&self, target: &str) -> Output {
         let bonus = self.env["COMPOSE_PROFILES"] == "bonus";
-        run(Command::new("make")
-            .args(["--no-print-directory", target])
-            .arg(format!("BONUS={}", u8::from(bonus)))
+        run(self
+            .make_command(target)
+            .arg(format!("BONUS={}", u8::from(bonus))))
+    }
+
+    /// `make TARGET` for this stack's project, data, secrets, port and domain, with nothing
+    /// said about the bonus services.
+    pub fn make_command(&self, target: &str) -> Command {
+        let mut cmd = Command::new("make");
+        cmd.args(["--no-print-directory", target])
             .arg(format!("PROJECT={}", self.project))
             .arg(format!("DATA_DIR={}", self.env["DATA_DIR"]))
             .arg(format!("SECRETS_DIR={}", self.env["SECRETS_DIR"]))
             .arg(format!("HTTPS_PORT={}", self.port()))
             .arg(format!("DOMAIN_NAME={}", self.domain()))
             .envs(&self.env)
-            .current_dir(repo()))
+            .current_dir(repo());
+        cmd
     }
 
     /// Applies (`true`) or reverts (`false`) the image's backports from WordPress 6.2 in this

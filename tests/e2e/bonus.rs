@@ -333,3 +333,40 @@ fn an_ftps_upload_reaches_wordpress_and_plain_ftp_is_refused() {
         Some(0)
     );
 }
+
+/// `make bonus` and then `make`, typed as a user would (no BONUS=, nothing in the
+/// environment about redis): the first gives WordPress its object cache, the second takes
+/// the bonus services and the object cache away again.
+#[test]
+fn make_bonus_gives_wordpress_the_object_cache_and_make_takes_it_away() {
+    let mut stack = Stack::new("make-bonus");
+    // make's provisioning adds a hosts entry for the domain: one name for every run.
+    stack.set("DOMAIN_NAME", "inception-e2e.42.fr");
+    let make = |target: &str| {
+        let o = run(stack
+            .make_command(target)
+            .env_remove("WP_REDIS_HOST")
+            .env_remove("COMPOSE_PROFILES"));
+        assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    };
+    let redis_host = || {
+        stdout(&stack.exec("wordpress", &["printenv", "WP_REDIS_HOST"]))
+            .trim()
+            .to_owned()
+    };
+    let web = stack.https();
+    let page = || {
+        web.request("/", &["-H", "Cookie: wordpress_no_cache=1"])
+            .body
+    };
+
+    make("bonus");
+    assert_eq!(redis_host(), "redis:6379");
+    assert!(page().contains("object cache: redis,"));
+    assert!(stack.services(false).contains(&"redis".to_owned()));
+
+    make("all");
+    assert_eq!(redis_host(), "");
+    assert!(!page().contains("object cache:"));
+    assert!(!stack.services(true).contains(&"redis".to_owned()));
+}
