@@ -231,24 +231,23 @@ fn under_load(stack: &Stack, action: impl FnOnce()) -> Disturbed {
 }
 
 /// wrk for 10 s, 2 threads, 32 connections: (requests/s, p99 latency, non-2xx/3xx count).
+/// A 3 s run before it is not counted: php-fpm starts its workers, OPcache and the JIT
+/// compile the page's code, the object cache fills.
 fn wrk(stack: &Stack, path: &str, cookie: Option<&str>) -> (f64, String, u64) {
     let url = format!("https://127.0.0.1:{}{path}", stack.port());
     let host = format!("Host: {}:{}", stack.domain(), stack.port());
-    let mut cmd = Command::new("wrk");
-    cmd.args([
-        "-t2",
-        "-c32",
-        "-d10s",
-        "--latency",
-        "--timeout",
-        "10s",
-        "-H",
-        &host,
-    ]);
-    if let Some(c) = cookie {
-        cmd.args(["-H", &format!("Cookie: {c}")]);
-    }
-    let out = stdout(&run(cmd.arg(&url)));
+    let cookie = cookie.map(|c| format!("Cookie: {c}"));
+    let wrk = |duration: &str| {
+        let mut cmd = Command::new("wrk");
+        cmd.args(["-t2", "-c32", duration, "--latency", "--timeout", "10s"])
+            .args(["-H", &host]);
+        if let Some(c) = &cookie {
+            cmd.args(["-H", c]);
+        }
+        stdout(&run(cmd.arg(&url)))
+    };
+    wrk("-d3s");
+    let out = wrk("-d10s");
     let rate = out
         .lines()
         .find(|l| l.starts_with("Requests/sec:"))
@@ -465,12 +464,6 @@ fn bench() {
         uncached
             .iter()
             .map(|(_, path, cookie)| {
-                // OPcache compiles what changed before wrk measures.
-                let web = stack.https();
-                let header = format!("Cookie: {cookie}");
-                for _ in 0..5 {
-                    web.request(path, &["-H", &header]);
-                }
                 let (rate, _, errors) = wrk(stack, path, Some(cookie));
                 assert_eq!(errors, 0, "{path}: {errors} answers were not 2xx");
                 rate
