@@ -237,7 +237,7 @@ fn wrk(stack: &Stack, path: &str, cookie: Option<&str>) -> (f64, String, u64) {
     let url = format!("https://127.0.0.1:{}{path}", stack.port());
     let host = format!("Host: {}:{}", stack.domain(), stack.port());
     let cookie = cookie.map(|c| format!("Cookie: {c}"));
-    let wrk = |duration: &str| {
+    let run_for = |duration: &str| {
         let mut cmd = Command::new("wrk");
         cmd.args(["-t2", "-c32", duration, "--latency", "--timeout", "10s"])
             .args(["-H", &host]);
@@ -246,8 +246,8 @@ fn wrk(stack: &Stack, path: &str, cookie: Option<&str>) -> (f64, String, u64) {
         }
         stdout(&run(cmd.arg(&url)))
     };
-    wrk("-d3s");
-    let out = wrk("-d10s");
+    run_for("-d3s");
+    let out = run_for("-d10s");
     let rate = out
         .lines()
         .find(|l| l.starts_with("Requests/sec:"))
@@ -459,7 +459,7 @@ fn bench() {
         ),
         ("logged-in front page", "/", session.as_str()),
     ];
-    // Rates of the three pages; the table asserts that every answer was a 2xx.
+    // Rates of the three pages, each asserted to have had only 2xx answers.
     let rates = |stack: &Stack| -> Vec<f64> {
         uncached
             .iter()
