@@ -446,19 +446,16 @@ fn bench() {
     // The uncached pages again, still without the object cache (as the mandatory stack
     // runs), and then with the image's backports from WordPress 6.2 reverted in the volume:
     // Debian's WordPress 6.1 as shipped, side by side in the same run.
-    let uncached = [
-        (
-            "anonymous front page, cache bypassed",
-            "/",
-            "wordpress_no_cache=1",
-        ),
-        (
-            "logged-in admin page (/wp-admin/edit.php)",
-            "/wp-admin/edit.php",
-            session.as_str(),
-        ),
-        ("logged-in front page", "/", session.as_str()),
-    ];
+    // The bypassed anonymous row of `runs`, then the `logged_in` pages with the session.
+    let (anonymous, anonymous_path, bypass) = runs[2];
+    let uncached: Vec<(&str, &str, &str)> =
+        std::iter::once((anonymous, anonymous_path, bypass.unwrap()))
+            .chain(
+                logged_in
+                    .iter()
+                    .map(|&(what, path)| (what, path, session.as_str())),
+            )
+            .collect();
     // Rates of the three pages, each asserted to have had only 2xx answers.
     let rates = |stack: &Stack| -> Vec<f64> {
         uncached
