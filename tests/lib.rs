@@ -10,10 +10,20 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-/// Images under test, built by `make build` before the suite runs.
-pub const MARIADB: &str = "mariadb:inception";
-pub const WORDPRESS: &str = "wordpress:inception";
-pub const NGINX: &str = "nginx:inception";
+/// The tag of the images under test (`make build TAG=...`; compose's `${TAG:-inception}`).
+pub fn tag() -> &'static str {
+    static TAG: OnceLock<String> = OnceLock::new();
+    TAG.get_or_init(|| std::env::var("TAG").unwrap_or_else(|_| "inception".into()))
+}
+
+/// The image of a service under test, built by `make build` before the suite runs.
+pub fn image(service: &str) -> &'static str {
+    static NAMES: OnceLock<std::sync::Mutex<HashMap<String, &'static str>>> = OnceLock::new();
+    let mut names = NAMES.get_or_init(Default::default).lock().unwrap();
+    names
+        .entry(service.to_owned())
+        .or_insert_with(|| Box::leak(format!("{service}:{}", tag()).into_boxed_str()))
+}
 /// The image every service image starts from.
 pub const BASE: &str = "debian:bookworm";
 /// The services `make` runs: the mandatory part.

@@ -561,7 +561,7 @@ fn bench() {
     std::thread::sleep(Duration::from_secs(5));
     let mut total = 0.0;
     for s in ALL_SERVICES {
-        let size = inspect(&format!("{s}:inception"), "{{.Size}}");
+        let size = inspect(image(s), "{{.Size}}");
         if ["mariadb", "wordpress", "nginx"].contains(&s) {
             total += size.parse::<f64>().unwrap_or(0.0);
         }
@@ -570,7 +570,7 @@ fn bench() {
             "--rm",
             "--entrypoint",
             "stat",
-            &format!("{s}:inception"),
+            image(s),
             "-c",
             "%s",
             &format!("/usr/local/bin/inception-{s}"),
@@ -584,7 +584,8 @@ fn bench() {
         ]);
         writeln!(
             report,
-            "| {s}:inception | {} | {} | {} |",
+            "| {} | {} | {} | {} |",
+            image(s),
             mib(&size),
             mib(&bin),
             mem.split('/').next().unwrap_or("").trim()

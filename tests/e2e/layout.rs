@@ -70,7 +70,7 @@ fn compose_builds_every_image_from_its_own_dockerfile_with_the_root_as_context()
             "{s} is not built with the INCEPTION_SOURCE argument:\n{block}"
         );
         assert!(
-            block.contains(&format!("    image: {s}:inception\n")),
+            block.contains(&format!("    image: {s}:${{TAG:-inception}}\n")),
             "{s}: image name"
         );
         let dockerfile =

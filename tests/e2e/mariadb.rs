@@ -31,7 +31,7 @@ fn start(name: &str, net: &Network, data: &str, extra: &[&str]) -> Container {
         "MARIADB_INITDB_SKIP_TZINFO=1",
     ];
     args.extend_from_slice(extra);
-    args.push(MARIADB);
+    args.push(image("mariadb"));
     Container::run(name, &args)
 }
 
@@ -50,7 +50,16 @@ fn client(
         args.extend_from_slice(&["-e", pwd.as_str()]);
     }
     args.extend_from_slice(&[
-        MARIADB, "mariadb", "-h", host, "-u", user, "-N", "-B", "-e", sql,
+        image("mariadb"),
+        "mariadb",
+        "-h",
+        host,
+        "-u",
+        user,
+        "-N",
+        "-B",
+        "-e",
+        sql,
     ]);
     docker(&args)
 }
@@ -138,7 +147,7 @@ fn root_logs_in_from_another_container_by_default_as_in_the_official_image() {
             &root,
             "-e",
             "MARIADB_INITDB_SKIP_TZINFO=1",
-            MARIADB,
+            image("mariadb"),
         ],
     );
     wait_healthy_via_exec(&c);
@@ -163,7 +172,7 @@ fn help_and_version_arguments_skip_the_setup() {
     let volume = format!("{data}:/var/lib/mysql");
     // No root password: a setup would refuse to start; these only print.
     for args in [&["--version"][..], &["mariadbd", "--verbose", "--help"][..]] {
-        let mut all = vec!["run", "--rm", "-v", volume.as_str(), MARIADB];
+        let mut all = vec!["run", "--rm", "-v", volume.as_str(), image("mariadb")];
         all.extend_from_slice(args);
         let o = docker(&all);
         assert!(o.status.success(), "{args:?}: {}", stderr(&o));
@@ -424,7 +433,7 @@ fn missing_root_password_exits_non_zero_naming_the_variable_and_touches_nothing(
         &volume,
         "-e",
         "MARIADB_DATABASE=x",
-        MARIADB,
+        image("mariadb"),
     ]);
     assert_eq!(o.status.code(), Some(78), "{}", stderr(&o));
     let err = stderr(&o);
@@ -451,7 +460,7 @@ fn a_directory_that_is_not_ours_is_refused_and_kept() {
         &volume,
         "-e",
         "MARIADB_ROOT_PASSWORD=x",
-        MARIADB,
+        image("mariadb"),
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
@@ -492,7 +501,7 @@ fn health_is_zero_when_up_and_non_zero_when_the_server_is_stopped() {
         "--rm",
         "-v",
         &volume,
-        MARIADB,
+        image("mariadb"),
         "inception-mariadb",
         "health",
     ]);
@@ -505,7 +514,7 @@ fn health_is_zero_when_up_and_non_zero_when_the_server_is_stopped() {
         "--rm",
         "-v",
         &volume,
-        MARIADB,
+        image("mariadb"),
         "inception-mariadb",
         "health",
         "--json",
@@ -519,7 +528,7 @@ fn health_is_zero_when_up_and_non_zero_when_the_server_is_stopped() {
 
 #[test]
 fn other_commands_run_instead_of_the_server_in_utc() {
-    let o = docker(&["run", "--rm", MARIADB, "date", "+%Z"]);
+    let o = docker(&["run", "--rm", image("mariadb"), "date", "+%Z"]);
     assert!(o.status.success());
     assert_eq!(stdout(&o).trim(), "UTC");
 }

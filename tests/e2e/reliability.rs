@@ -272,7 +272,7 @@ fn bad_input_exits_non_zero_with_one_line_naming_the_variable_and_touches_no_dat
             "wp-{}",
             SEQ_FREE.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
         ));
-        let (code, err) = run_bad(WORDPRESS, &env, &data, "/var/www/html");
+        let (code, err) = run_bad(image("wordpress"), &env, &data, "/var/www/html");
         assert_eq!(code, 78, "{expected}: {err}");
         assert_eq!(err.lines().count(), 1, "one line expected: {err}");
         assert!(err.contains(expected), "expected {expected:?} in {err:?}");
@@ -285,7 +285,7 @@ fn bad_input_exits_non_zero_with_one_line_naming_the_variable_and_touches_no_dat
     // nginx: a bad domain or port.
     let certs = dir.dir("certs");
     let (code, err) = run_bad(
-        NGINX,
+        image("nginx"),
         &[("DOMAIN_NAME", "bad_domain!")],
         &certs,
         "/etc/nginx/certs",
@@ -293,7 +293,7 @@ fn bad_input_exits_non_zero_with_one_line_naming_the_variable_and_touches_no_dat
     assert_eq!((code, err.lines().count()), (78, 1), "{err}");
     assert!(err.contains("DOMAIN_NAME is invalid"), "{err}");
     let (code, err) = run_bad(
-        NGINX,
+        image("nginx"),
         &[("DOMAIN_NAME", "me.42.fr"), ("HTTPS_PORT", "http")],
         &certs,
         "/etc/nginx/certs",
@@ -314,7 +314,7 @@ fn bad_input_exits_non_zero_with_one_line_naming_the_variable_and_touches_no_dat
         &format!("{}:/run/secrets/root:ro", empty.display()),
         "-e",
         "MARIADB_ROOT_PASSWORD_FILE=/run/secrets/root",
-        MARIADB,
+        image("mariadb"),
     ]);
     assert_eq!(o.status.code(), Some(78), "{}", stderr(&o));
     assert!(
@@ -335,7 +335,7 @@ fn no_secret_value_is_in_images_containers_or_their_filesystems() {
     let mut haystacks = Vec::new();
     for s in MANDATORY {
         let c = stack.container(s);
-        let image = format!("{s}:inception");
+        let image = image(s).to_owned();
         haystacks.push((
             format!("docker history {image}"),
             docker_ok(&["history", "--no-trunc", &image]).into_bytes(),

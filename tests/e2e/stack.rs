@@ -64,7 +64,7 @@ fn the_site_is_served_over_https_only_with_both_users_working() {
     // Images named after their services, never latest; one custom network, not the host's.
     for s in MANDATORY {
         let c = stack.container(s);
-        assert_eq!(inspect(&c, "{{.Config.Image}}"), format!("{s}:inception"));
+        assert_eq!(inspect(&c, "{{.Config.Image}}"), image(s));
         let nets = inspect(
             &c,
             "{{range $n, $_ := .NetworkSettings.Networks}}{{$n}} {{end}}",
@@ -174,7 +174,7 @@ fn nginx_reaches_a_recreated_wordpress_at_its_new_address() {
     let net = format!("{}_inception", stack.project);
     let squatter = Container::run(
         &unique("squatter"),
-        &["--network", &net, MARIADB, "sleep", "300"],
+        &["--network", &net, image("mariadb"), "sleep", "300"],
     );
     stack.compose_ok(&["up", "-d", "--no-build", "--no-deps", "wordpress"]);
     stack.wait_healthy("wordpress");
