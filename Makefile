@@ -26,6 +26,10 @@ WAIT_TIMEOUT ?= 180
 # 0: the mandatory part (mariadb, wordpress, nginx); 1: also the bonus services (`make bonus`).
 BONUS       ?= 0
 BONUS_SERVICES := redis site adminer ftp backup
+# PHP containers: 1 (the subject's three containers) or 2 (a second php-fpm container,
+# wordpress-replica, so that restarting or redeploying WordPress loses no request; on with
+# `make bonus`). Set it in srcs/.env.
+WP_REPLICAS ?= 1
 SERVICES    := mariadb wordpress nginx $(if $(filter 1,$(BONUS)),$(BONUS_SERVICES),)
 BUILD_IMAGES = $(addsuffix :$(TAG),$(SERVICES))
 # Cargo test arguments for the end-to-end suite (e.g. TEST=mariadb to run some).
@@ -51,7 +55,12 @@ COMPOSE     := $(COMPOSE_BIN) -p $(PROJECT) -f docker-compose.yml --env-file $(E
 # Run docker as the invoking user when possible, through sudo otherwise.
 SUDO        := $(shell [ "$$(id -u)" -eq 0 ] || docker info >/dev/null 2>&1 || echo sudo)
 
-COMPOSE_PROFILES := $(if $(filter 1,$(BONUS)),bonus,)
+# Compose profiles: "bonus" runs every service (the replica included), "replica" adds only
+# the second WordPress container.
+PROFILES    := $(strip $(if $(filter 1,$(BONUS)),bonus) $(if $(filter 2,$(WP_REPLICAS)),replica))
+COMPOSE_PROFILES := $(subst $(eval) ,$(comma),$(PROFILES))
+REPLICA_ON  := $(if $(PROFILES),1)
+comma       := ,
 # Without the bonus services, WordPress has no object cache to talk to; with them, it uses
 # redis. Set either way: `make bonus` runs `make all BONUS=1`, which inherits the
 # environment of the make that has no BONUS.
@@ -115,7 +124,7 @@ build: configure base ## Build the images `make` runs (BONUS=1: every image), co
 
 images: # (build's work) compose build, labelling the images with the source hash
 	@mkdir -p "$(LOG_DIR)"
-	@echo "build: images of $(if $(COMPOSE_PROFILES),every service,the mandatory services) (log: $(LOG_DIR)/build.log)"
+	@echo "build: images of $(if $(filter bonus,$(PROFILES)),every service,the mandatory services) (log: $(LOG_DIR)/build.log)"
 	@# mariadb first: its compile stage compiles the workspace (when the cache does not have
 	@# it); then every image in parallel, their compile stages all taken from the cache.
 	@source="$$($(SUDO) srcs/tools/source-hash.sh)"; \
@@ -132,11 +141,15 @@ images: # (build's work) compose build, labelling the images with the source has
 	@echo "build: images ready; Rust workspace compiled $$(grep -c '^cargo-build: compiling the workspace' "$(LOG_DIR)/build.log" || true) time(s) (0: unchanged, from the layer cache)"
 
 up: ## Start the stack in the background (BONUS=1: with the bonus services)
-	@$(if $(COMPOSE_PROFILES),,$(SUDO) $(ALL_PROFILES) $(COMPOSE) rm -fs $(BONUS_SERVICES) >/dev/null 2>&1 || true)
+	@# Containers of services this mode does not run (left by an earlier `make bonus`) go.
+	@$(if $(filter bonus,$(PROFILES)),,$(SUDO) $(ALL_PROFILES) $(COMPOSE) rm -fs \
+		$(BONUS_SERVICES) $(if $(REPLICA_ON),,wordpress-replica) >/dev/null 2>&1 || true)
 	@$(SUDO) $(COMPOSE) up -d --remove-orphans
 
-redeploy: build ## Replace the WordPress containers one at a time: the other serves meanwhile
-	@for s in wordpress wordpress-replica; do \
+redeploy: build ## Replace the WordPress containers one at a time (WP_REPLICAS=2: without losing a request)
+	@$(if $(REPLICA_ON),,echo "redeploy: one WordPress container (WP_REPLICAS=1): requests that arrive \
+		while it restarts (a few seconds) get 502; with WP_REPLICAS=2 in $(ENV_FILE), none is lost")
+	@for s in wordpress $(if $(REPLICA_ON),wordpress-replica); do \
 		echo "redeploy: $$s"; \
 		$(SUDO) $(COMPOSE) up -d --no-deps --force-recreate $$s && \
 		$(SUDO) srcs/tools/wait-healthy.sh "$(PROJECT)" "$(WAIT_TIMEOUT)" || exit 1; \

@@ -354,7 +354,8 @@ impl Stack {
             ("MYSQL_DATABASE", "wordpress"),
             ("MYSQL_USER", "wordpress"),
             ("LOG_FORMAT", "human"),
-            // The mandatory services only, unless a test asks for the bonus ones.
+            // The mandatory services only, unless a test asks for the bonus ones ("bonus")
+            // or the second WordPress container ("replica").
             ("COMPOSE_PROFILES", ""),
             ("WP_REDIS_HOST", ""),
             // The bonus ftp service publishes ports: unique ones per stack.
@@ -503,12 +504,17 @@ impl Stack {
     }
 
     /// `make TARGET` for this stack (its project, data, secrets, port and domain; BONUS=1
-    /// when it runs the bonus profile).
+    /// when it runs the bonus profile, WP_REPLICAS=2 when it runs the replica).
     pub fn make(&self, target: &str) -> Output {
-        let bonus = self.env["COMPOSE_PROFILES"] == "bonus";
+        let on = |profile: &str| {
+            self.env["COMPOSE_PROFILES"]
+                .split(',')
+                .any(|p| p == profile)
+        };
         run(self
             .make_command(target)
-            .arg(format!("BONUS={}", u8::from(bonus))))
+            .arg(format!("BONUS={}", u8::from(on("bonus"))))
+            .arg(format!("WP_REPLICAS={}", if on("replica") { 2 } else { 1 })))
     }
 
     /// `make TARGET` for this stack's project, data, secrets, port and domain, with nothing

@@ -364,9 +364,15 @@ fn make_bonus_gives_wordpress_the_object_cache_and_make_takes_it_away() {
     assert_eq!(redis_host(), "redis:6379");
     assert!(page().contains("object cache: redis,"));
     assert!(stack.services(false).contains(&"redis".to_owned()));
+    assert!(
+        stack
+            .services(false)
+            .contains(&"wordpress-replica".to_owned())
+    );
 
+    // The mandatory part is exactly the subject's three containers.
     make("all");
     assert_eq!(redis_host(), "");
     assert!(!page().contains("object cache:"));
-    assert!(!stack.services(true).contains(&"redis".to_owned()));
+    assert_eq!(stack.services(true), ["mariadb", "nginx", "wordpress"]);
 }

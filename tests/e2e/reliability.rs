@@ -604,9 +604,14 @@ fn a_certificate_due_for_renewal_is_renewed_and_reloaded_without_a_restart() {
 }
 
 #[test]
-fn restarting_or_redeploying_wordpress_loses_no_request() {
-    let stack = Stack::new("redeploy");
+fn with_the_replica_restarting_or_redeploying_wordpress_loses_no_request() {
+    let mut stack = Stack::new("redeploy");
+    stack.set("COMPOSE_PROFILES", "replica");
     stack.up(&[]);
+    assert_eq!(
+        stack.services(false),
+        ["mariadb", "nginx", "wordpress", "wordpress-replica"]
+    );
     let id = |s: &str| inspect(&stack.container(s), "{{.Id}}");
     let before = (id("wordpress"), id("wordpress-replica"));
 
@@ -640,4 +645,19 @@ fn restarting_or_redeploying_wordpress_loses_no_request() {
         stack.sql("SELECT COUNT(*) FROM wordpress.wp_users").trim(),
         "2"
     );
+}
+
+#[test]
+fn with_one_wordpress_redeploy_replaces_it_and_says_requests_may_fail_meanwhile() {
+    let stack = Stack::new("redeploy-one");
+    stack.up(&[]);
+    assert_eq!(stack.services(false), ["mariadb", "nginx", "wordpress"]);
+    let before = inspect(&stack.container("wordpress"), "{{.Id}}");
+    let o = stack.make("redeploy");
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    // It promises no lossless redeploy, and says how to get one.
+    assert!(stdout(&o).contains("WP_REPLICAS=2"), "{}", stdout(&o));
+    assert_ne!(inspect(&stack.container("wordpress"), "{{.Id}}"), before);
+    assert_eq!(stack.services(false), ["mariadb", "nginx", "wordpress"]);
+    assert_eq!(stack.https().get("/").status, 200);
 }

@@ -51,7 +51,7 @@ fn the_site_is_served_over_https_only_with_both_users_working() {
     );
     assert!(listening.contains(&443));
 
-    // Only nginx publishes a port, and only the HTTPS one (wordpress-replica included).
+    // Only nginx publishes a port, and only the HTTPS one.
     for s in stack.services(false) {
         let s = s.as_str();
         let ports = inspect(

@@ -226,7 +226,7 @@ fn the_vm_serves_the_site_and_keeps_it_across_a_reboot() {
     // SSH works and the stack runs as containers of the VM's own Docker engine.
     let boot_id = vm.ssh("cat /proc/sys/kernel/random/boot_id");
     let ps = vm.ssh("docker ps --format '{{.Names}} {{.Status}}'");
-    for s in ["mariadb", "wordpress", "wordpress-replica", "nginx"] {
+    for s in MANDATORY {
         assert!(
             ps.lines()
                 .any(|l| l.split_whitespace().next() == Some(s) && l.contains("(healthy)")),
