@@ -6,6 +6,7 @@
 #      installs from adding them back) and imported.
 #
 # usage: srcs/tools/base-image.sh        env: BASE_IMAGE, DEBIAN_MIRROR, SECURITY_MIRROR
+# Runs as any user who can reach the engine; the debootstrap step runs through sudo.
 set -euo pipefail
 
 image="${BASE_IMAGE:-debian:bookworm}"
@@ -22,7 +23,11 @@ fi
 # Nothing is pulled from a registry: the image is made here, from Debian's archive.
 say "$image not available; building it from $mirror with debootstrap"
 
-[ "$(id -u)" -eq 0 ] || die "debootstrap needs root: run 'sudo make base'"
+# debootstrap needs root: through sudo, as provision.sh, whoever runs make.
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || die "debootstrap needs root: run as root or install sudo"
+	exec sudo -- "$0" "$@"
+fi
 command -v debootstrap >/dev/null || die "debootstrap is missing: run srcs/tools/provision.sh"
 
 rootfs="$(mktemp -d /tmp/inception-rootfs.XXXXXX)"

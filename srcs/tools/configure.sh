@@ -11,6 +11,9 @@ cd "$(dirname "$0")/../.."
 env_file="${1:-srcs/.env}"
 secrets_dir="${2:-}"
 say() { printf 'configure: %s\n' "$*"; }
+# Run through sudo (`sudo make`), the files still belong to the user who typed it: later
+# steps and the user read and edit them without root.
+owner() { [ -z "${SUDO_UID:-}" ] || [ "$(id -u)" -ne 0 ] || chown "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$@"; }
 
 # Earlier versions kept the settings at the top of the checkout: move them once.
 if [ ! -e "$env_file" ] && [ "$env_file" = srcs/.env ] && [ -f .env ]; then
@@ -25,6 +28,7 @@ else
 		-e "s|^DOMAIN_NAME=\$|DOMAIN_NAME=$login.42.fr|" \
 		-e "s|^DATA_DIR=\$|DATA_DIR=/home/$login/data|" \
 		srcs/.env.example >"$env_file"
+	owner "$env_file"
 	say "created $env_file for $login (edit it to change the domain, port or users)"
 fi
 
@@ -35,6 +39,7 @@ secrets=(db_root_password db_password wp_admin_password wp_user_password redis_p
 [ $# -gt 2 ] && secrets=("${@:3}")
 mkdir -p "$secrets_dir"
 chmod 700 "$secrets_dir"
+owner "$secrets_dir"
 umask 077
 created=()
 for name in "${secrets[@]}"; do
@@ -47,6 +52,7 @@ for name in "${secrets[@]}"; do
 	done
 	printf '%s' "${value:0:32}" >"$file"
 	chmod 600 "$file"
+	owner "$file"
 	created+=("$name")
 done
 if [ ${#created[@]} -gt 0 ]; then

@@ -34,8 +34,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # Packages: name of a command or file that proves it is there, then the Debian package.
+# Every check is kept, so that the same list is verified again after installing.
 need=()
-check() { command -v "$1" >/dev/null 2>&1 || [ -e "$1" ] || need+=("$2"); }
+checks=()
+check() {
+	checks+=("$1 $2")
+	command -v "$1" >/dev/null 2>&1 || [ -e "$1" ] || need+=("$2")
+}
 check dockerd docker.io
 check docker docker.io
 check debootstrap debootstrap
@@ -73,12 +78,36 @@ fi
 if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then
 	need+=(docker-compose)
 fi
-if [ ${#need[@]} -gt 0 ]; then
-	mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
+# What is still missing, one "command package" line each.
+missing() {
+	local c
+	for c in "${checks[@]}"; do
+		command -v "${c% *}" >/dev/null 2>&1 || [ -e "${c% *}" ] || echo "$c"
+	done
+}
+apt_install() {
+	mapfile -t need < <(printf '%s\n' "$@" | sort -u)
 	say "installing ${need[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+}
+if [ ${#need[@]} -gt 0 ]; then
+	apt-get update -qq
+	apt_install "${need[@]}"
+	# An install can remove a package that was there: qemu-system-x86 takes qemu-utils away
+	# when a newer qemu-utils (from backports) was installed. Install what went missing once
+	# more, then give up naming it.
+	gone=$(missing)
+	if [ -n "$gone" ]; then
+		say "missing after the install: $(echo "$gone" | cut -d' ' -f1 | xargs)"
+		# shellcheck disable=SC2046 # one word per package
+		apt_install $(echo "$gone" | cut -d' ' -f2)
+	fi
+	gone=$(missing)
+	[ -z "$gone" ] || die "still missing after installing: $(echo "$gone" |
+		sed 's/^\(.*\) \(.*\)$/\1 (package \2)/' | paste -sd, | sed 's/,/, /g')"
+	docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null ||
+		die "still missing after installing: docker-compose (package docker-compose)"
 else
 	say "packages: all present"
 fi
@@ -114,8 +143,14 @@ if [ -n "$domain" ]; then
 	fi
 fi
 
-# Data directories for the named volumes.
+# Data directories for the named volumes. The services' entrypoints give each its owner
+# inside the container (mysql, www-data); the top one belongs to the user who ran make, so
+# that they can list it.
 if [ -n "$data_dir" ]; then
+	if [ ! -d "$data_dir" ]; then
+		mkdir -p "$data_dir"
+		[ -z "${SUDO_UID:-}" ] || chown "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$data_dir"
+	fi
 	for d in "$data_dir/mariadb" "$data_dir/wordpress" "$data_dir/backups"; do
 		if [ -d "$d" ]; then
 			say "data: $d exists"

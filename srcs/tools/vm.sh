@@ -26,6 +26,7 @@
 #   VM_WAIT DEBIAN_MIRROR SECURITY_MIRROR
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+args=("$@")
 
 LOGIN="${LOGIN:?set LOGIN (srcs/.env)}"
 DOMAIN_NAME="${DOMAIN_NAME:-$LOGIN.42.fr}"
@@ -60,7 +61,13 @@ OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 
 say() { printf 'vm: %s\n' "$*"; }
 die() { printf 'vm: error: %s\n' "$*" >&2; exit 1; }
-need_root() { [ "$(id -u)" -eq 0 ] || die "$1 needs root: run it with sudo"; }
+# What needs root runs through sudo, as provision.sh, with the settings the Makefile passed.
+need_root() {
+	[ "$(id -u)" -ne 0 ] || return 0
+	command -v sudo >/dev/null || die "$1 needs root: run as root or install sudo"
+	exec sudo --preserve-env=LOGIN,DOMAIN_NAME,ENV_FILE,SECRETS_DIR,TAG,VM_DIR,VM_RUN_DIR,VM_IMAGE,VM_HTTPS_PORT,VM_SSH_PORT,VM_MEMORY,VM_CPUS,VM_ACCEL,VM_DISK_SIZE,VM_WAIT,DEBIAN_MIRROR,SECURITY_MIRROR \
+		-- "$0" "${args[@]}"
+}
 
 ssh_key="$SECRETS_DIR/vm_ssh_key"
 ssh_opts=(-i "$ssh_key" -p "$VM_SSH_PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
@@ -175,6 +182,9 @@ build() {
 	# For `make bench`.
 	printf '{"built_s": %d, "images_bytes": %d, "source": "%s", "when": "%s"}\n' \
 		$((SECONDS - started)) "$IMAGES_BYTES" "$source" "$(date -u '+%F %R UTC')" >"$VM_DIR/build.json"
+	# Made through sudo, the disks and the run directory still belong to the user: `make
+	# vm-run` and `make vm-ssh` run as them.
+	[ -z "${SUDO_UID:-}" ] || chown -R "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$VM_DIR"
 	report
 }
 
@@ -306,8 +316,15 @@ copy_checkout() {
 	mkdir -p "$dest"
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 		git ls-files -z -co --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$dest"
+		# The vendored crates (git-ignored): the VM rebuilds its images offline from them,
+		# after the evaluation's wipe, with nothing but Debian's archive.
+		if ls vendor/*/.cargo-checksum.json >/dev/null 2>&1; then
+			tar -cf - vendor | tar -xf - -C "$dest"
+		else
+			say "warning: no vendored crates (make vendor needs cargo): a rebuild in the VM fetches them online"
+		fi
 	else
-		tar --exclude=./vm --exclude=./target --exclude=./vendor --exclude='./crates/*/target' \
+		tar --exclude=./vm --exclude=./target --exclude='./crates/*/target' \
 			--exclude="./$SECRETS_DIR" --exclude="./$ENV_FILE" -cf - . | tar -xf - -C "$dest"
 	fi
 	# The settings and the stack's secrets (not the VM's own: its password and SSH key).

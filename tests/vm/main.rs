@@ -225,6 +225,53 @@ fn the_vm_serves_the_site_and_keeps_it_across_a_reboot() {
 
     // SSH works and the stack runs as containers of the VM's own Docker engine.
     let boot_id = vm.ssh("cat /proc/sys/kernel/random/boot_id");
+
+    // The evaluation's wipe, then `make`, can be done by the VM's user: they reach the
+    // engine, gain root through sudo with their password (debootstrap, the hosts entry), and
+    // the checkout holds the vendored crates, so the rebuild needs only Debian's archive.
+    let groups = vm.ssh("id -nG");
+    for g in ["docker", "sudo"] {
+        assert!(
+            groups.split_whitespace().any(|x| x == g),
+            "not in {g}: {groups}"
+        );
+    }
+    let password = secret("vm_password").replace('\'', "'\\''");
+    assert_eq!(
+        vm.ssh(&format!(
+            "printf '%s\\n' '{password}' | sudo -S -p '' id -u"
+        ))
+        .trim(),
+        "0",
+        "the VM's user cannot use sudo with the password"
+    );
+    let count = |dir: &Path| {
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .path()
+                        .join(".cargo-checksum.json")
+                        .exists()
+                })
+                .count()
+            })
+            .unwrap_or(0)
+    };
+    let vendored = count(&repo().join("vendor"));
+    assert!(vendored > 0, "no vendored crates on the host (make vendor)");
+    assert_eq!(
+        vm.ssh("ls -d inception/vendor/*/.cargo-checksum.json | wc -l")
+            .trim(),
+        vendored.to_string(),
+        "the VM's checkout lacks the vendored crates"
+    );
+    assert!(
+        vm.ssh("command -v debootstrap make docker-compose | wc -l")
+            .trim()
+            == "3"
+    );
     let ps = vm.ssh("docker ps --format '{{.Names}} {{.Status}}'");
     for s in MANDATORY {
         assert!(
