@@ -61,7 +61,11 @@ pub fn init() {
 /// `LOG_LEVEL`'s value as a filter; without a default level (empty, only targets, or
 /// unreadable), everything else logs at `info`.
 fn levels(value: &str) -> Targets {
-    let targets = value.trim().parse::<Targets>().unwrap_or_default();
+    let value = value.trim();
+    let targets = match value {
+        "" => Targets::new(),
+        _ => value.parse::<Targets>().unwrap_or_default(),
+    };
     match targets.default_level() {
         Some(_) => targets,
         None => targets.with_default(LevelFilter::INFO),
