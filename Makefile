@@ -54,8 +54,10 @@ VM_ENV       = env LOGIN="$(LOGIN)" DOMAIN_NAME="$(DOMAIN_NAME)" ENV_FILE="$(ENV
 COMPOSE_BIN ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 COMPOSE_FILES := docker-compose.yml $(wildcard docker-compose.override.yml)
 COMPOSE     := $(COMPOSE_BIN) -p $(PROJECT) $(addprefix -f ,$(COMPOSE_FILES)) --env-file $(ENV_FILE)
-# Run docker as the invoking user when possible, through sudo otherwise.
-SUDO        := $(shell [ "$$(id -u)" -eq 0 ] || docker info >/dev/null 2>&1 || echo sudo)
+# Run docker as the invoking user when possible, through sudo otherwise; sudo keeps the
+# settings make exports (below), which compose reads from the environment.
+SUDO        := $(shell [ "$$(id -u)" -eq 0 ] || docker info >/dev/null 2>&1 || \
+	echo sudo --preserve-env=DOMAIN_NAME,DATA_DIR,HTTPS_PORT,SECRETS_DIR,TAG,LOGIN,COMPOSE_PROFILES,COMPOSE_HTTP_TIMEOUT,WP_REDIS_HOST)
 
 # Compose profiles: "bonus" runs every service (the replica included), "replica" adds only
 # the second WordPress container.
