@@ -61,10 +61,10 @@ SUDO        := $(shell [ "$$(id -u)" -eq 0 ] || docker info >/dev/null 2>&1 || \
 
 # Compose profiles: "bonus" runs every service (the replica included), "replica" adds only
 # the second WordPress container.
+comma       := ,
 PROFILES    := $(strip $(if $(filter 1,$(BONUS)),bonus) $(if $(filter 2,$(WP_REPLICAS)),replica))
 COMPOSE_PROFILES := $(subst $(eval) ,$(comma),$(PROFILES))
 REPLICA_ON  := $(if $(PROFILES),1)
-comma       := ,
 # Without the bonus services, WordPress has no object cache to talk to; with them, it uses
 # redis. Set either way: `make bonus` runs `make all BONUS=1`, which inherits the
 # environment of the make that has no BONUS.
