@@ -512,6 +512,14 @@ mod tests {
     }
 
     #[test]
+    fn run_service_ends_with_the_status_of_its_child() {
+        let argv = |script: &str| ["sh", "-c", script].map(String::from);
+        assert_eq!(run_service(&argv("exit 3"), None).unwrap(), 3);
+        // Killed by SIGKILL (what `pkill -9` does): 128 + 9.
+        assert_eq!(run_service(&argv("kill -9 $$"), None).unwrap(), 137);
+    }
+
+    #[test]
     fn missing_program_maps_to_127() {
         let err = run_as_init(&["/nonexistent/program".into()], Options::default()).unwrap_err();
         let code = exit::code_for(&err);
