@@ -19,6 +19,11 @@ PROJECT     ?= inception
 SECRETS_DIR ?= secrets
 # Every image of the stack is tagged with this (never `latest`).
 TAG         ?= inception
+# The image every Dockerfile starts FROM (`make base` makes it; `make fclean` removes it),
+# and the label of the build stages' cache images (`make clean` removes them). Tests
+# override both, so that their fclean leaves the engine's shared ones alone.
+BASE_IMAGE  ?= debian:bookworm
+STAGE_LABEL ?= org.inception.stage
 # Where the build steps write their (long) output; shown when a step fails.
 LOG_DIR     ?= /tmp/inception-$(PROJECT)
 # How long `make` waits for every service to be healthy.
@@ -165,11 +170,12 @@ wait: ## Wait until every service is healthy (bounded), printing progress
 down: ## Stop and remove the containers, bonus ones included (data is kept)
 	@$(SUDO) $(ALL_PROFILES) $(COMPOSE) down
 
-clean: ## Remove containers, networks, the project's images and its build cache (data is kept)
+clean: ## Remove containers, networks, the project's images and its build cache (data and the base image are kept)
 	@$(SUDO) $(ALL_PROFILES) $(COMPOSE) down --rmi all --remove-orphans
-	@$(SUDO) docker image prune -f --filter label=org.inception.stage >/dev/null
+	@$(SUDO) docker image prune -f --filter label=$(STAGE_LABEL) >/dev/null
+	@echo "clean: kept $(BASE_IMAGE), the base image (make fclean removes it)"
 
-fclean: ## Also delete the volumes and the data under DATA_DIR (asks, or FORCE=1)
+fclean: ## Also delete the volumes, the data under DATA_DIR and the base image (asks, or FORCE=1)
 	@if [ "$(FORCE)" != 1 ]; then \
 		read -r -p "Delete all data under $(DATA_DIR)? [y/N] " answer; \
 		[ "$$answer" = y ] || [ "$$answer" = Y ] || { echo "fclean: kept"; exit 1; }; \
@@ -178,6 +184,10 @@ fclean: ## Also delete the volumes and the data under DATA_DIR (asks, or FORCE=1
 	@$(SUDO) $(ALL_PROFILES) $(COMPOSE) down -v >/dev/null 2>&1 || true
 	@$(SUDO) rm -rf "$(DATA_DIR)/mariadb" "$(DATA_DIR)/wordpress" "$(DATA_DIR)/backups"
 	@echo "fclean: data under $(DATA_DIR) deleted"
+	@# We built the base image too (`make base`): nothing the project made stays.
+	@if $(SUDO) docker image inspect "$(BASE_IMAGE)" >/dev/null 2>&1; then \
+		$(SUDO) docker image rm "$(BASE_IMAGE)" >/dev/null && echo "fclean: $(BASE_IMAGE) removed"; \
+	fi
 
 re: ## fclean then all
 	@$(MAKE) --no-print-directory fclean

@@ -169,6 +169,11 @@ pub fn wait_healthy(container: &str, timeout: Duration) {
     );
 }
 
+/// How many times the engine has restarted `container` (its restart policy).
+pub fn restart_count(container: &str) -> u32 {
+    inspect(container, "{{.RestartCount}}").parse().unwrap()
+}
+
 /// Waits until `container` has exited; returns its exit code.
 pub fn wait_exit(container: &str, timeout: Duration) -> i32 {
     let ok = wait_until(timeout, || {
@@ -555,6 +560,14 @@ impl Stack {
         assert!(o.status.success(), "patch: {}{}", stdout(&o), stderr(&o));
         // OPcache checks a script's timestamp at most every 2 s (opcache.revalidate_freq).
         std::thread::sleep(Duration::from_secs(3));
+    }
+
+    /// Whether the first post shows a comment with `text` (waits up to 30 s).
+    pub fn comment_shows(&self, text: &str) -> bool {
+        let web = self.https();
+        wait_until(Duration::from_secs(30), || {
+            web.request("/?p=1", &["-L"]).body.contains(text)
+        })
     }
 
     /// The second user logs in and comments on the first post.

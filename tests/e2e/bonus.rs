@@ -27,6 +27,21 @@ fn the_static_site_and_adminer_are_served_through_nginx() {
             .code(),
         Some(0)
     );
+    // Its nginx's check, typed in the container, tests the configuration it runs with.
+    let o = stack.exec("site", &["nginx", "-t"]);
+    assert!(
+        o.status.success() && stderr(&o).contains("/etc/nginx/nginx.conf test is successful"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Adminer: php-fpm's check, typed in the container, passes.
+    let o = stack.exec("adminer", &["php-fpm8.2", "-t"]);
+    assert!(
+        o.status.success() && stderr(&o).contains("test is successful"),
+        "{}",
+        stderr(&o)
+    );
 
     // Adminer: the login page renders, and the WordPress database user logs in.
     let login = web.get("/adminer/");

@@ -9,17 +9,6 @@ fn host_pid(container: &str) -> i32 {
     inspect(container, "{{.State.Pid}}").parse().unwrap()
 }
 
-fn restart_count(container: &str) -> u32 {
-    inspect(container, "{{.RestartCount}}").parse().unwrap()
-}
-
-fn comment_shows(stack: &Stack, text: &str) -> bool {
-    let web = stack.https();
-    wait_until(Duration::from_secs(30), || {
-        web.request("/?p=1", &["-L"]).body.contains(text)
-    })
-}
-
 #[test]
 fn kill_9_of_each_main_process_restarts_it_healthy_and_keeps_data() {
     let stack = Stack::new("kill9");
@@ -42,7 +31,7 @@ fn kill_9_of_each_main_process_restarts_it_healthy_and_keeps_data() {
         stack.wait_healthy(s);
     }
     assert!(
-        comment_shows(&stack, "Written before the crashes"),
+        stack.comment_shows("Written before the crashes"),
         "{}",
         stack.all_logs()
     );

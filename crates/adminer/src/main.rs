@@ -1,5 +1,5 @@
 //! `inception-adminer`: PID 1 of the adminer container (bonus): Debian's Adminer on php-fpm,
-//! reached through the main nginx under `/adminer/`. Nothing to prepare: it execs php-fpm;
+//! reached through the main nginx under `/adminer/`. Nothing to prepare: it runs php-fpm;
 //! `health` sends a FastCGI request to php-fpm's ping path (the probe wordpress uses).
 
 use std::process::ExitCode;

@@ -3,12 +3,13 @@
 //! - `health [--pace SECONDS]`: check the running service by its own protocol, print one
 //!   line, exit 0 or 1 (see [`crate::probe::health`]);
 //! - no argument, the service's own program, or arguments starting with `-`: prepare the
-//!   service, then exec it with those arguments;
-//! - anything else: exec that command instead (`docker run IMAGE echo hi`).
+//!   service, then run it with those arguments;
+//! - anything else: run that command instead (`docker run IMAGE echo hi`).
 //!
 //! A service command line that only asks for information ([`wants_help`]: `--help`,
-//! `--version`, ...) is exec'd as it is, without preparing anything, as the official
-//! images do (`docker run mariadb:inception --verbose --help`).
+//! `--version`, ...) is run as it is, without preparing anything, as the official
+//! images do (`docker run mariadb:inception --verbose --help`). Whatever runs is this
+//! process's child, and this process stays PID 1 until it ends ([`pid1::run_service`]).
 
 use std::process::ExitCode;
 
@@ -24,8 +25,9 @@ pub struct Service {
     pub command: &'static [&'static str],
     /// The `health` check: what it saw, or why the service is not healthy.
     pub health: fn() -> anyhow::Result<String>,
-    /// Prepares the service, then execs the command line it is given. `None`: nothing to
-    /// prepare, the command is exec'd at once.
+    /// Prepares the service, then runs the command line it is given (with
+    /// [`pid1::run_service`]) and returns its status. `None`: nothing to prepare, the
+    /// command is run at once.
     pub serve: Option<fn(Vec<String>) -> anyhow::Result<u8>>,
 }
 
@@ -39,9 +41,9 @@ pub fn run(service: &Service) -> ExitCode {
             Action::Health(args) => probe::health(&args, service.health),
             Action::Serve(argv) => match service.serve {
                 Some(serve) => serve(argv),
-                None => Err(pid1::exec(&argv).into()),
+                None => pid1::run_service(&argv, None),
             },
-            Action::Other(argv) => Err(pid1::exec(&argv).into()),
+            Action::Other(argv) => pid1::run_service(&argv, None),
         }
     })
 }
@@ -51,9 +53,9 @@ pub fn run(service: &Service) -> ExitCode {
 pub enum Action {
     /// Check the service, with the arguments that followed `health`.
     Health(Vec<String>),
-    /// Prepare, then exec the service: the full command line to exec.
+    /// Prepare, then run the service: its full command line.
     Serve(Vec<String>),
-    /// Exec another command without preparing anything.
+    /// Run another command without preparing anything.
     Other(Vec<String>),
 }
 

@@ -2,8 +2,9 @@
 //!
 //! Every service binary is a thin layer over this crate: it reads its configuration with
 //! [`config`], becomes a well-behaved PID 1 with [`pid1`], checks its dependencies and itself
-//! with [`probe`], renders its files with [`template`] and [`fs`], and ends by handing the
-//! process over to the real service with [`pid1::exec`]. Exit codes live in [`exit`].
+//! with [`probe`], renders its files with [`template`] and [`fs`], then runs the real service
+//! as its child with [`pid1::run_service`] and stays PID 1 until it ends. Exit codes live in
+//! [`exit`].
 //!
 //! Features: `mysql` (the MariaDB probe and client target, [`probe::mysql`]) and `tls` (the
 //! HTTPS probe and certificates); services that need neither do not link their crates.

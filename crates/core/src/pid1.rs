@@ -1,7 +1,9 @@
 //! The duties of PID 1, done the way tini does them.
 //!
-//! An entrypoint is PID 1 of its container while it prepares the service: it starts helper
-//! processes (a temporary `mariadbd`, `php` running the WordPress installer) and must
+//! An entrypoint is PID 1 of its container from start to end. While it prepares the service
+//! it starts helper processes (a temporary `mariadbd`, `php` running the WordPress
+//! installer); then it starts the service itself with [`run_service`] and stays PID 1 until
+//! the service ends, exiting with its status. All along it must
 //!
 //! - install signal handling before it starts any child, so that no signal is lost;
 //! - forward every signal it can catch to its children ([`FORWARDED`]: all but SIGCHLD, the
@@ -14,7 +16,15 @@
 //! - stop what it is doing when asked to stop: a stop signal that arrives while no child runs
 //!   ends the process at once with 128 + N, and one that arrives while a child runs is
 //!   forwarded, after which [`Supervisor::run`] reports [`Stopped`] instead of going on;
-//! - finally hand over to the real service with [`exec`], which keeps the PID.
+//! - end with the service's status: its exit code, or 128 + N when signal N killed it.
+//!
+//! The service is a child, not exec'd in our place, because the kernel shields a PID
+//! namespace's init from every signal sent from inside the namespace that init has no
+//! handler for, SIGKILL included (pid_namespaces(7), "The namespace init process"): an
+//! exec'd `mariadbd` would shrug off `docker exec mariadb pkill -9 mariadbd`. As our child
+//! it dies, we exit with 137, and the container's restart policy restarts it, exactly as
+//! after a crash. The STOPSIGNAL reaches it through us (forwarded like any signal), and it
+//! runs as its own user ([`crate::user::Account`]), while we stay root.
 //!
 //! The supervisor is process-wide (signals are), created once by [`install`] with its
 //! [`Options`]. One thread waits for signals (`sigwait`, through signal-hook) and reaps in a
@@ -127,7 +137,7 @@ pub struct StepFailed {
     pub status: Exit,
 }
 
-/// The final service could not be executed.
+/// The service (or a command given instead of it) could not be started.
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
     /// No such program on `PATH`.
@@ -385,42 +395,53 @@ fn program_name(program: &OsStr) -> String {
 }
 
 /// Runs `argv` as the only child of this process and returns its exit status, while doing
-/// PID 1's duties (what `tini -- argv` does). Orphans left behind are reaped until it ends.
+/// PID 1's duties (what `tini -- argv` does): the supervisor is installed with `options`.
+/// Orphans left behind are reaped until it ends.
 pub fn run_as_init(argv: &[String], options: Options) -> anyhow::Result<u8> {
+    install_with(options)?;
+    run_service(argv, None)
+}
+
+/// Runs the service `argv` (its program searched on `PATH` as a shell would) as a child of
+/// this process, as `user` when given, and waits for it while doing PID 1's duties. Returns
+/// the status this process then exits with: the service's exit code, or 128 + N when signal
+/// N killed it (a `pkill -9`, an OOM kill: the restart policy takes it from there).
+///
+/// Installs the default supervisor if nothing has yet (see [`install`]). A stop requested
+/// before the service could start ends here with [`Stopped`].
+pub fn run_service(argv: &[String], user: Option<&crate::user::Account>) -> anyhow::Result<u8> {
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| status::UsageError("no command given".into()))?;
-    let sup = install_with(options)?;
+    let sup = install()?;
     let path = resolve(program)?;
-    let child = sup
-        .spawn(Command::new(path).args(args))
-        .map_err(|e| exec_error(program, e))?;
-    Ok(sup.wait(child).code())
-}
-
-/// Replaces this process with `argv` (same PID), searching `PATH` as a shell would.
-/// Returns only on failure.
-pub fn exec(argv: &[String]) -> ExecError {
-    exec_as(argv, None)
-}
-
-/// [`exec`], first dropping privileges to `user` when given (see [`crate::user`]).
-pub fn exec_as(argv: &[String], user: Option<&crate::user::Account>) -> ExecError {
-    let Some((program, args)) = argv.split_first() else {
-        return ExecError::NotFound(String::new());
-    };
-    let path = match resolve(program) {
-        Ok(p) => p,
-        Err(e) => return e,
-    };
-    tracing::info!(command = %argv.join(" "), user = user.map(|u| u.name.as_str()), "exec");
     let mut cmd = Command::new(path);
     cmd.arg0(program).args(args);
     if let Some(user) = user {
         user.apply(&mut cmd);
     }
-    let err = cmd.exec();
-    exec_error(program, err)
+    let child = sup.spawn(&mut cmd).map_err(|e| {
+        match e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<Stopped>())
+        {
+            Some(&Stopped(sig)) => anyhow::Error::new(Stopped(sig)),
+            None => exec_error(program, e).into(),
+        }
+    })?;
+    tracing::info!(
+        command = %argv.join(" "),
+        pid = child.pid(),
+        user = user.map(|u| u.name.as_str()),
+        "started"
+    );
+    let status = sup.wait(child);
+    if status.success() || is_requested_stop(status.code()) {
+        tracing::info!(%program, "{status}");
+    } else {
+        tracing::warn!(%program, code = status.code(), "{status}");
+    }
+    Ok(status.code())
 }
 
 fn resolve(program: &str) -> Result<std::path::PathBuf, ExecError> {
@@ -488,6 +509,14 @@ mod tests {
                 "{sig}"
             );
         }
+    }
+
+    #[test]
+    fn run_service_ends_with_the_status_of_its_child() {
+        let argv = |script: &str| ["sh", "-c", script].map(String::from);
+        assert_eq!(run_service(&argv("exit 3"), None).unwrap(), 3);
+        // Killed by SIGKILL (what `pkill -9` does): 128 + 9.
+        assert_eq!(run_service(&argv("kill -9 $$"), None).unwrap(), 137);
     }
 
     #[test]

@@ -115,9 +115,9 @@ fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
         0o600,
     )?;
     tracing::info!(%user, pasv = %format!("{pasv_min}-{pasv_max}"), "FTPS ready");
-    // vsftpd is not made to be PID 1: sessions leave orphans it does not expect, and its
-    // listener crashes on them. It runs as our child instead; we forward signals and reap.
-    let code = pid1::run_as_init(&argv, pid1::Options::default())?;
+    // As every service, vsftpd runs as our child (it could not be PID 1 anyway: sessions
+    // leave orphans it does not expect, and its listener crashes on them).
+    let code = pid1::run_service(&argv, None)?;
     // vsftpd does not catch SIGTERM, its stop signal: ended by the stop we forwarded, it
     // stopped as asked (as `tini -e 143` would report it).
     Ok(if pid1::is_requested_stop(code) {

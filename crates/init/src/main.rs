@@ -1,33 +1,30 @@
 //! `inception-init`: the PID 1 runtime of `inception-core` as a standalone tool, like `tini`.
 //!
 //! ```text
-//! inception-init [-g] [--exec] [--] COMMAND [ARG...]
+//! inception-init [-g] [--] COMMAND [ARG...]
 //! ```
 //!
-//! Without `--exec` it runs COMMAND as its child, forwards every catchable signal to it,
-//! reaps every zombie and exits with COMMAND's status (128 + N when killed by signal N).
-//! With `-g` (`--group`) COMMAND leads its own process group and signals go to the whole
-//! group, so that what a shell script started without `exec` gets them too (dumb-init's
-//! default). With `--exec` it replaces itself with COMMAND, keeping its PID, as every
-//! service entrypoint finally does.
+//! It runs COMMAND as its child, forwards every catchable signal to it, reaps every zombie
+//! and exits with COMMAND's status (128 + N when killed by signal N), as every service
+//! entrypoint does once its service is prepared. With `-g` (`--group`) COMMAND leads its
+//! own process group and signals go to the whole group, so that what a shell script
+//! started without `exec` gets them too (dumb-init's default).
 //! Containers that need no setup (and the PID 1 tests) use it.
 
 use std::process::ExitCode;
 
 use inception_core::{exit, log, pid1};
 
-const USAGE: &str = "usage: inception-init [-g] [--exec] [--] COMMAND [ARG...]";
+const USAGE: &str = "usage: inception-init [-g] [--] COMMAND [ARG...]";
 
 fn main() -> ExitCode {
     log::init();
     exit::main("inception-init", || {
         let mut args: Vec<String> = std::env::args().skip(1).collect();
         let mut options = pid1::Options::default();
-        let mut exec = false;
         while let Some(flag) = args.first() {
             match flag.as_str() {
                 "-g" | "--group" => options.forward = pid1::Forward::Group,
-                "--exec" => exec = true,
                 "--" => {
                     args.remove(0);
                     break;
@@ -39,10 +36,6 @@ fn main() -> ExitCode {
         if args.is_empty() || args[0].starts_with('-') && args[0] != "-" {
             return Err(exit::UsageError(USAGE.into()).into());
         }
-        if exec {
-            Err(pid1::exec(&args).into())
-        } else {
-            pid1::run_as_init(&args, options)
-        }
+        pid1::run_as_init(&args, options)
     })
 }

@@ -1,5 +1,5 @@
 //! Start-up of the mariadb container: decide what the data directory needs, do the first
-//! start when it is due (crash-safe, see `datadir.rs`), then exec `mariadbd` as `mysql`.
+//! start when it is due (crash-safe, see `datadir.rs`), then run `mariadbd` as `mysql`.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -24,8 +24,8 @@ const INITDB_DIR: &str = "/docker-entrypoint-initdb.d";
 /// Where a generated root password is left for the administrator (mode 600).
 const RANDOM_ROOT_PASSWORD_FILE: &str = ".root-password";
 
-/// Prepares the data directory if needed, then becomes the server command `argv`
-/// (`mariadbd` and its options).
+/// Prepares the data directory if needed, then runs the server command `argv` (`mariadbd`
+/// and its options) until it ends.
 pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     let extra = &argv[1..];
     let sup = pid1::install().context("cannot install signal handling")?;
@@ -60,7 +60,7 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
         }
     }
 
-    Err(pid1::exec_as(&argv, Some(&mysql)).into())
+    pid1::run_service(&argv, Some(&mysql))
 }
 
 /// Initialises the database in `datadir`; every step is redone from scratch if interrupted.

@@ -13,6 +13,8 @@ use inception_core::cert::Pair;
 /// The template, as installed in the image.
 pub const TEMPLATE: &str = "/etc/inception/nginx.conf.tmpl";
 /// The rendered configuration nginx runs with (a runtime directory: the image stays as built).
+/// The image links nginx's default, /etc/nginx/nginx.conf, to it, so that nginx finds it
+/// without `-c`, and so do `nginx -t` and `nginx -s reload` typed in the container.
 pub const RENDERED: &str = "/run/nginx/nginx.conf";
 
 /// What the template needs.

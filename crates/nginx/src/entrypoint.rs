@@ -1,5 +1,5 @@
 //! Start-up of the nginx container: validate settings, make sure there is a certificate,
-//! render the configuration, then exec nginx.
+//! render the configuration, then run nginx.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +13,7 @@ use inception_core::cert::{self, Pair};
 /// Where our self-signed certificate is kept (a volume).
 pub const CERT_DIR: &str = "/etc/nginx/certs";
 
-/// Prepares, then becomes `argv` (nginx).
+/// Prepares, then runs `argv` (nginx) until it ends.
 pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     let cfg = Config::from_env();
     let site = Site::read(&cfg)?;
@@ -54,5 +54,5 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
         xmlrpc,
     })
     .context("cannot write the nginx configuration")?;
-    Err(pid1::exec(&argv).into())
+    pid1::run_service(&argv, None)
 }

@@ -2,11 +2,11 @@
 //! nginx's own health location, which must answer 2xx or 3xx, with a certificate valid for
 //! at least [`MIN_DAYS`] more days.
 //!
-//! The probe is also what renews our self-signed certificate while nginx runs: nginx is
-//! exec'd, so no process of ours stays to watch the calendar, and the probe runs every few
-//! seconds anyway. When the stored certificate is due ([`cert::RENEW_DAYS`] before it
-//! expires), it is made again and nginx (PID 1) reloads on SIGHUP, without a restart. A
-//! certificate the user provides (`TLS_CERT_PATH`) is never touched.
+//! The probe is also what renews our self-signed certificate while nginx runs: it runs every
+//! few seconds anyway, so PID 1 needs no timer of its own. When the stored certificate is
+//! due ([`cert::RENEW_DAYS`] before it expires), it is made again and nginx reloads on the
+//! SIGHUP that PID 1 (inception-nginx) forwards to it, without a restart. A certificate the
+//! user provides (`TLS_CERT_PATH`) is never touched.
 
 use std::path::Path;
 use std::time::Duration;
@@ -102,8 +102,9 @@ fn renew_if_due(domain: &str) -> anyhow::Result<Option<String>> {
         return Ok(None);
     };
     cert::ensure_pair(&pair, domain)?;
-    // nginx re-reads its configuration and certificates on SIGHUP, gracefully.
-    kill(Pid::from_raw(1), Signal::SIGHUP).context("cannot ask nginx (PID 1) to reload")?;
+    // nginx re-reads its configuration and certificates on SIGHUP, gracefully; PID 1
+    // forwards it (as it does `docker kill -s HUP`).
+    kill(Pid::from_raw(1), Signal::SIGHUP).context("cannot ask PID 1 to reload nginx")?;
     Ok(Some(reason))
 }
 

@@ -15,8 +15,9 @@ fn main() -> ExitCode {
     cli::run(&Service {
         name: "inception-nginx",
         is_program: |a| a == "nginx",
-        // nginx in the foreground with our configuration.
-        command: &["nginx", "-c", conf::RENDERED, "-g", "daemon off;"],
+        // nginx in the foreground, with its default configuration: /etc/nginx/nginx.conf,
+        // a link to the one we render (conf::RENDERED), made in the image.
+        command: &["nginx", "-g", "daemon off;"],
         health: health::run,
         serve: Some(entrypoint::run),
     })

@@ -1,7 +1,7 @@
 //! `inception-redis`: PID 1 of the redis container (bonus): WordPress's object cache.
 //!
 //! Renders redis.conf (password from `REDIS_PASSWORD`/`_FILE`, memory limit, no persistence)
-//! into a runtime directory, then execs redis-server as the redis user. `health` sends AUTH
+//! into a runtime directory, then runs redis-server as the redis user. `health` sends AUTH
 //! and PING.
 
 use std::collections::HashMap;
@@ -50,7 +50,7 @@ fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
     std::fs::create_dir_all(path.parent().unwrap_or(Path::new("/")))?;
     fs::write_atomic(path, conf.as_bytes(), 0o600)?;
     fs::chown(path, redis_user.uid, redis_user.gid)?;
-    Err(pid1::exec_as(&argv, Some(&redis_user)).into())
+    pid1::run_service(&argv, Some(&redis_user))
 }
 
 fn health() -> anyhow::Result<String> {

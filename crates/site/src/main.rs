@@ -1,6 +1,6 @@
 //! `inception-site`: PID 1 of the static site's container (bonus): a page about the project,
 //! served by nginx on port 8080 inside the stack network and published through the main
-//! nginx under `/site/`. Nothing to prepare: it execs nginx; `health` GETs the page.
+//! nginx under `/site/`. Nothing to prepare: it runs nginx; `health` GETs the page.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -12,13 +12,8 @@ fn main() -> ExitCode {
     cli::run(&Service {
         name: "inception-site",
         is_program: |a| a == "nginx",
-        command: &[
-            "nginx",
-            "-c",
-            "/etc/inception/site.conf",
-            "-g",
-            "daemon off;",
-        ],
+        // Its configuration is nginx's default one, /etc/nginx/nginx.conf (site.conf).
+        command: &["nginx", "-g", "daemon off;"],
         health,
         serve: None,
     })

@@ -1,5 +1,5 @@
 //! Start-up of the wordpress container: settings, files, `wp-config.php`, the database,
-//! the site's install, then exec php-fpm. Each step is idempotent and crash-safe.
+//! the site's install, then run php-fpm. Each step is idempotent and crash-safe.
 
 use std::path::Path;
 use std::time::Instant;
@@ -18,7 +18,7 @@ use crate::{install, wpconfig};
 /// Held during the setup, in the volume (hidden: nginx serves no dot file).
 const SETUP_LOCK: &str = ".inception-setup.lock";
 
-/// Prepares WordPress, then becomes `argv` (php-fpm).
+/// Prepares WordPress, then runs `argv` (php-fpm) until it ends.
 pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     let sup = pid1::install().context("cannot install signal handling")?;
     // Settings first: bad input stops us before anything is touched.
@@ -50,5 +50,5 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     install::ensure(sup, &target, webroot, &settings, &www)?;
     drop(lock);
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, url = %settings.home_url(), "WordPress ready");
-    Err(pid1::exec(&argv).into())
+    pid1::run_service(&argv, None)
 }
