@@ -109,6 +109,8 @@ base: ## Make sure the debian:bookworm base image exists (built with debootstrap
 vendor: ## Vendor the Rust crates into vendor/ for offline image builds (needs cargo)
 	@if command -v cargo >/dev/null; then \
 		cargo vendor --locked --quiet vendor >/dev/null && echo "vendor: crates in vendor/"; \
+	elif ls vendor/*/.cargo-checksum.json >/dev/null 2>&1; then \
+		echo "vendor: no cargo on this machine; the compile stage uses the crates already in vendor/"; \
 	else \
 		echo "vendor: no cargo on this machine; the compile stage fetches crates online"; \
 	fi
