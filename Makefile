@@ -80,7 +80,7 @@ COMPOSE_HTTP_TIMEOUT ?= 600
 export DOMAIN_NAME DATA_DIR HTTPS_PORT SECRETS_DIR TAG LOGIN COMPOSE_PROFILES COMPOSE_HTTP_TIMEOUT
 
 .PHONY: all bonus help provision configure base vendor build images up redeploy wait down clean fclean re \
-	logs ps status lint test test-unit test-e2e audit bench vm vm-run vm-ssh vm-stop vm-test
+	logs ps status lint test test-unit test-e2e test-defense audit bench vm vm-run vm-ssh vm-stop vm-test
 
 all: provision configure base build up wait ## The mandatory part: set up what is missing, build, start, wait until healthy
 	@printf '\nInception is up: https://%s%s\n' "$(DOMAIN_NAME)" "$(if $(filter 443,$(HTTPS_PORT)),,:$(HTTPS_PORT))"
@@ -188,7 +188,7 @@ ps: status
 status: ## One line per service: state, health and its health message
 	@$(SUDO) srcs/tools/status.sh "$(PROJECT)"
 
-test: lint test-unit test-e2e vm-test ## Run every test: lints, unit tests, the end-to-end suite on real containers, the VM
+test: lint test-unit test-e2e test-defense vm-test ## Run every test: lints, unit tests, the end-to-end suite on real containers, the defense path, the VM
 
 lint: ## cargo fmt --check and clippy -D warnings (when the toolchain has them)
 	@if cargo fmt --version >/dev/null 2>&1 && cargo clippy --version >/dev/null 2>&1; then \
@@ -202,6 +202,11 @@ test-e2e: ## The end-to-end suite against real containers (throwaway projects)
 	@srcs/tools/provision.sh --tests
 	@$(MAKE) --no-print-directory build BONUS=1
 	cargo test -p inception-tests --test e2e --quiet -- --test-threads=$(TEST_THREADS) $(TEST)
+
+test-defense: ## The evaluation's wipe, then make as a sudoer, then USER_DOC's hand checks, in a throwaway docker-in-docker node
+	@srcs/tools/provision.sh --tests
+	@$(MAKE) --no-print-directory vendor build
+	cargo test -p inception-tests --test defense --quiet -- --nocapture
 
 audit: ## TLS scan of the running site with testssl (HIGH/CRITICAL findings, JSON in /tmp)
 	@testssl --quiet --color 0 --warnings off --ip 127.0.0.1 --jsonfile /tmp/inception-testssl.json \
