@@ -49,18 +49,22 @@ VM_ENV       = env LOGIN="$(LOGIN)" DOMAIN_NAME="$(DOMAIN_NAME)" ENV_FILE="$(ENV
 	VM_SSH_PORT="$(VM_SSH_PORT)" VM_MEMORY="$(VM_MEMORY)" VM_CPUS="$(VM_CPUS)" \
 	VM_ACCEL="$(VM_ACCEL)" VM_DISK_SIZE="$(VM_DISK_SIZE)"
 
-# docker compose v2 when present, else docker-compose v1.
+# docker compose v2 when present, else docker-compose v1. As compose does by default, the
+# stack also reads docker-compose.override.yml when there is one (local changes, git-ignored).
 COMPOSE_BIN ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
-COMPOSE     := $(COMPOSE_BIN) -p $(PROJECT) -f docker-compose.yml --env-file $(ENV_FILE)
-# Run docker as the invoking user when possible, through sudo otherwise.
-SUDO        := $(shell [ "$$(id -u)" -eq 0 ] || docker info >/dev/null 2>&1 || echo sudo)
+COMPOSE_FILES := docker-compose.yml $(wildcard docker-compose.override.yml)
+COMPOSE     := $(COMPOSE_BIN) -p $(PROJECT) $(addprefix -f ,$(COMPOSE_FILES)) --env-file $(ENV_FILE)
+# Run docker as the invoking user when possible, through sudo otherwise; sudo keeps the
+# settings make exports (below), which compose reads from the environment.
+SUDO        := $(shell [ "$$(id -u)" -eq 0 ] || docker info >/dev/null 2>&1 || \
+	echo sudo --preserve-env=DOMAIN_NAME,DATA_DIR,HTTPS_PORT,SECRETS_DIR,TAG,LOGIN,COMPOSE_PROFILES,COMPOSE_HTTP_TIMEOUT,WP_REDIS_HOST)
 
 # Compose profiles: "bonus" runs every service (the replica included), "replica" adds only
 # the second WordPress container.
+comma       := ,
 PROFILES    := $(strip $(if $(filter 1,$(BONUS)),bonus) $(if $(filter 2,$(WP_REPLICAS)),replica))
 COMPOSE_PROFILES := $(subst $(eval) ,$(comma),$(PROFILES))
 REPLICA_ON  := $(if $(PROFILES),1)
-comma       := ,
 # Without the bonus services, WordPress has no object cache to talk to; with them, it uses
 # redis. Set either way: `make bonus` runs `make all BONUS=1`, which inherits the
 # environment of the make that has no BONUS.

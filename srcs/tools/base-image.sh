@@ -26,7 +26,7 @@ say "$image not available; building it from $mirror with debootstrap"
 # debootstrap needs root: through sudo, as provision.sh, whoever runs make.
 if [ "$(id -u)" -ne 0 ]; then
 	command -v sudo >/dev/null || die "debootstrap needs root: run as root or install sudo"
-	exec sudo -- "$0" "$@"
+	exec sudo --preserve-env=BASE_IMAGE,DEBIAN_MIRROR,SECURITY_MIRROR -- "$0" "$@"
 fi
 command -v debootstrap >/dev/null || die "debootstrap is missing: run srcs/tools/provision.sh"
 
