@@ -94,7 +94,7 @@ bonus: ## The same with the bonus services (redis, site, adminer, ftp, backup)
 	@$(MAKE) --no-print-directory all BONUS=1
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sort | \
+	@grep -hE '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | sort | \
 		awk 'BEGIN {FS = ":.*## "} {printf "  %-12s %s\n", $$1, $$2}'
 
 # The settings file, created from the committed example the first time make runs.
