@@ -89,7 +89,7 @@ COMPOSE_HTTP_TIMEOUT ?= 600
 export DOMAIN_NAME DATA_DIR HTTPS_PORT SECRETS_DIR TAG LOGIN COMPOSE_PROFILES COMPOSE_HTTP_TIMEOUT
 
 .PHONY: all bonus help provision configure base vendor build images up redeploy wait down clean fclean re \
-	logs ps status lint test test-unit test-e2e audit bench vm vm-run vm-ssh vm-stop vm-test
+	logs ps status lint test test-unit test-e2e test-defense audit bench vm vm-run vm-ssh vm-stop vm-test
 
 all: provision configure base build up wait ## The mandatory part: set up what is missing, build, start, wait until healthy
 	@printf '\nInception is up: https://%s%s\n' "$(DOMAIN_NAME)" "$(if $(filter 443,$(HTTPS_PORT)),,:$(HTTPS_PORT))"
@@ -99,7 +99,7 @@ bonus: ## The same with the bonus services (redis, site, adminer, ftp, backup)
 	@$(MAKE) --no-print-directory all BONUS=1
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sort | \
+	@grep -hE '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | sort | \
 		awk 'BEGIN {FS = ":.*## "} {printf "  %-12s %s\n", $$1, $$2}'
 
 # The settings file, created from the committed example the first time make runs.
@@ -118,6 +118,8 @@ base: ## Make sure the debian:bookworm base image exists (built with debootstrap
 vendor: ## Vendor the Rust crates into vendor/ for offline image builds (needs cargo)
 	@if command -v cargo >/dev/null; then \
 		cargo vendor --locked --quiet vendor >/dev/null && echo "vendor: crates in vendor/"; \
+	elif ls vendor/*/.cargo-checksum.json >/dev/null 2>&1; then \
+		echo "vendor: no cargo on this machine; the compile stage uses the crates already in vendor/"; \
 	else \
 		echo "vendor: no cargo on this machine; the compile stage fetches crates online"; \
 	fi
@@ -200,7 +202,7 @@ ps: status
 status: ## One line per service: state, health and its health message
 	@$(SUDO) srcs/tools/status.sh "$(PROJECT)"
 
-test: lint test-unit test-e2e vm-test ## Run every test: lints, unit tests, the end-to-end suite on real containers, the VM
+test: lint test-unit test-e2e test-defense vm-test ## Run every test: lints, unit tests, the end-to-end suite on real containers, the defense path, the VM
 
 lint: ## cargo fmt --check and clippy -D warnings (when the toolchain has them)
 	@if cargo fmt --version >/dev/null 2>&1 && cargo clippy --version >/dev/null 2>&1; then \
@@ -214,6 +216,11 @@ test-e2e: ## The end-to-end suite against real containers (throwaway projects)
 	@srcs/tools/provision.sh --tests
 	@$(MAKE) --no-print-directory build BONUS=1
 	cargo test -p inception-tests --test e2e --quiet -- --test-threads=$(TEST_THREADS) $(TEST)
+
+test-defense: ## The evaluation's wipe, then make as a sudoer, then USER_DOC's hand checks, in a throwaway docker-in-docker node
+	@srcs/tools/provision.sh --tests
+	@$(MAKE) --no-print-directory vendor build
+	cargo test -p inception-tests --test defense --quiet -- --nocapture
 
 audit: ## TLS scan of the running site with testssl (HIGH/CRITICAL findings, JSON in /tmp)
 	@testssl --quiet --color 0 --warnings off --ip 127.0.0.1 --jsonfile /tmp/inception-testssl.json \

@@ -77,11 +77,16 @@ pub fn init_binary() -> &'static Path {
 /// `docker run` arguments that run `inception-init` (see [`init_binary`]) as PID 1 of a
 /// container of the base image: options, then the image; the init's arguments follow.
 pub fn init_container_args() -> Vec<String> {
+    init_args(BASE)
+}
+
+/// The same as [`init_container_args`] for a container of `image`.
+pub fn init_args(image: &str) -> Vec<String> {
     let mount = format!(
         "{}:/usr/local/bin/inception-init:ro",
         init_binary().display()
     );
-    ["-v", &mount, "--entrypoint", "inception-init", BASE]
+    ["-v", &mount, "--entrypoint", "inception-init", image]
         .map(String::from)
         .to_vec()
 }
@@ -768,6 +773,29 @@ impl Https {
             })
             .collect();
         cookies.join("; ")
+    }
+
+    /// The first post's page. When the site's address has no port (it serves on 443 where
+    /// it runs: a VM, a docker-in-docker node) and this client reaches it through a forwarded
+    /// one, WordPress's redirect from `/?p=1` to the post's permalink names no port: the
+    /// redirect's path is followed here, on this client's port.
+    pub fn first_post(&self) -> String {
+        let r = self.get("/?p=1");
+        if !(300..400).contains(&r.status) {
+            return r.body;
+        }
+        let location = r
+            .headers
+            .lines()
+            .find_map(|l| l.strip_prefix("location:"))
+            .map(str::trim)
+            .unwrap_or_else(|| panic!("a {} without a location", r.status));
+        // https://<domain>/<path> -> /<path>
+        let path = location
+            .splitn(4, '/')
+            .nth(3)
+            .map_or("/".to_owned(), |p| format!("/{p}"));
+        self.get(&path).body
     }
 
     /// Logs into WordPress; returns whether wp-login.php accepted the credentials.

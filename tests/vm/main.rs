@@ -139,28 +139,6 @@ impl Drop for Vm {
     }
 }
 
-/// The first post's page. Inside the VM the site's address has no port (it serves on 443),
-/// so WordPress's redirect from `/?p=1` to the post's permalink names no port either: the
-/// redirect is followed here, on the forwarded port.
-fn first_post(web: &Https) -> String {
-    let r = web.get("/?p=1");
-    if !(300..400).contains(&r.status) {
-        return r.body;
-    }
-    let location = r
-        .headers
-        .lines()
-        .find_map(|l| l.strip_prefix("location:"))
-        .map(str::trim)
-        .unwrap_or_else(|| panic!("a {} without a location", r.status));
-    // https://<domain>/<path> -> /<path>
-    let path = location
-        .splitn(4, '/')
-        .nth(3)
-        .map_or("/".to_owned(), |p| format!("/{p}"));
-    web.get(&path).body
-}
-
 fn record(path: &Path, json: serde_json::Value) {
     let _ = std::fs::write(path, serde_json::to_string_pretty(&json).unwrap());
 }
@@ -219,7 +197,7 @@ fn the_vm_serves_the_site_and_keeps_it_across_a_reboot() {
         &text,
     );
     assert!(
-        first_post(&web).contains(&text),
+        web.first_post().contains(&text),
         "the comment does not show on the post"
     );
 
@@ -293,7 +271,7 @@ fn the_vm_serves_the_site_and_keeps_it_across_a_reboot() {
     );
     let after = Https::new(&domain, vm.https_port, &vm.dir.path().join("after"));
     assert!(
-        first_post(&after).contains(&text),
+        after.first_post().contains(&text),
         "the comment is gone after the reboot"
     );
     vm.stop();
