@@ -64,6 +64,9 @@ COMPOSE     := $(COMPOSE_BIN) -p $(PROJECT) $(addprefix -f ,$(COMPOSE_FILES)) --
 SUDO        := $(shell [ "$$(id -u)" -eq 0 ] || docker info >/dev/null 2>&1 || \
 	echo sudo --preserve-env=DOMAIN_NAME,DATA_DIR,HTTPS_PORT,SECRETS_DIR,TAG,LOGIN,COMPOSE_PROFILES,COMPOSE_HTTP_TIMEOUT,WP_REDIS_HOST)
 
+# Steps that need root whoever runs make (the services' data belong to their own users).
+ROOT        := $(if $(filter 0,$(shell id -u)),,sudo)
+
 # Compose profiles: "bonus" runs every service (the replica included), "replica" adds only
 # the second WordPress container.
 comma       := ,
@@ -184,7 +187,7 @@ fclean: ## Also delete the volumes, the data under DATA_DIR and the base image (
 	fi
 	@$(MAKE) --no-print-directory clean
 	@$(SUDO) $(ALL_PROFILES) $(COMPOSE) down -v >/dev/null 2>&1 || true
-	@$(SUDO) rm -rf "$(DATA_DIR)/mariadb" "$(DATA_DIR)/wordpress" "$(DATA_DIR)/backups"
+	@$(ROOT) rm -rf "$(DATA_DIR)/mariadb" "$(DATA_DIR)/wordpress" "$(DATA_DIR)/backups"
 	@echo "fclean: data under $(DATA_DIR) deleted"
 	@# We built the base image too (`make base`): nothing the project made stays.
 	@if $(SUDO) docker image inspect "$(BASE_IMAGE)" >/dev/null 2>&1; then \
