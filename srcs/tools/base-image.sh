@@ -21,13 +21,12 @@ if docker image inspect "$image" >/dev/null 2>&1; then
 	exit 0
 fi
 # Nothing is pulled from a registry: the image is made here, from Debian's archive.
-say "$image not available; building it from $mirror with debootstrap"
-
 # debootstrap needs root: through sudo, as provision.sh, whoever runs make.
 if [ "$(id -u)" -ne 0 ]; then
 	command -v sudo >/dev/null || die "debootstrap needs root: run as root or install sudo"
 	exec sudo --preserve-env=BASE_IMAGE,DEBIAN_MIRROR,SECURITY_MIRROR -- "$0" "$@"
 fi
+say "$image not available; building it from $mirror with debootstrap"
 command -v debootstrap >/dev/null || die "debootstrap is missing: run srcs/tools/provision.sh"
 
 rootfs="$(mktemp -d /tmp/inception-rootfs.XXXXXX)"
