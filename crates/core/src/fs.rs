@@ -50,6 +50,57 @@ pub fn chown(path: &Path, uid: u32, gid: u32) -> anyhow::Result<()> {
         .with_context(|| format!("cannot chown {} to {uid}:{gid}", path.display()))
 }
 
+/// Copies the tree `from` over `to`, as `cp -a` does, except `skip` (a path under `from`):
+/// directories are created or merged, files replaced, symbolic links copied as links, modes
+/// and owners kept; what only `to` has stays.
+pub fn copy_over(from: &Path, to: &Path, skip: Option<&Path>) -> anyhow::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    if skip == Some(from) {
+        return Ok(());
+    }
+    let meta = from
+        .symlink_metadata()
+        .with_context(|| format!("cannot read {}", from.display()))?;
+    let existing = to.symlink_metadata().ok();
+    // A different kind of entry is replaced, never merged.
+    if let Some(old) = &existing
+        && (old.is_dir() != meta.is_dir() || old.file_type().is_symlink())
+    {
+        if old.is_dir() {
+            std::fs::remove_dir_all(to)
+        } else {
+            std::fs::remove_file(to)
+        }
+        .with_context(|| format!("cannot remove {}", to.display()))?;
+    }
+    if meta.file_type().is_symlink() {
+        let target = std::fs::read_link(from)?;
+        if to.symlink_metadata().is_ok() {
+            std::fs::remove_file(to).with_context(|| format!("cannot remove {}", to.display()))?;
+        }
+        std::os::unix::fs::symlink(&target, to)
+            .with_context(|| format!("cannot create {}", to.display()))?;
+    } else if meta.is_dir() {
+        if let Err(e) = std::fs::create_dir(to)
+            && e.kind() != std::io::ErrorKind::AlreadyExists
+        {
+            return Err(e).with_context(|| format!("cannot create {}", to.display()));
+        }
+        for entry in
+            std::fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))?
+        {
+            let name = entry?.file_name();
+            copy_over(&from.join(&name), &to.join(&name), skip)?;
+        }
+        std::fs::set_permissions(to, meta.permissions())
+            .with_context(|| format!("cannot set the mode of {}", to.display()))?;
+    } else {
+        std::fs::copy(from, to)
+            .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+    }
+    chown(to, meta.uid(), meta.gid())
+}
+
 /// An exclusive advisory lock (`flock`) on a file, held until dropped or until the process
 /// ends, however it ends. Containers that mount the same volume share one kernel, so it
 /// serialises them too. The descriptor is close-on-exec: an `exec` releases the lock.
@@ -102,6 +153,29 @@ pub fn stdin_with(bytes: &[u8]) -> anyhow::Result<std::process::Stdio> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copy_over_merges_trees_and_skips_what_it_is_told() {
+        let dir = std::env::temp_dir().join(format!("inception-copy-{}", std::process::id()));
+        let (from, to) = (dir.join("from"), dir.join("to"));
+        std::fs::create_dir_all(from.join("a/b")).unwrap();
+        std::fs::create_dir_all(to.join("a")).unwrap();
+        std::fs::write(from.join("a/b/new"), "new").unwrap();
+        std::fs::write(from.join("a/file"), "image").unwrap();
+        std::fs::write(from.join("a/last"), "image").unwrap();
+        std::fs::write(to.join("a/file"), "old").unwrap();
+        std::fs::write(to.join("a/last"), "old").unwrap();
+        std::fs::write(to.join("a/mine"), "site").unwrap();
+        // A file where the source has a directory is replaced.
+        std::fs::write(to.join("a/b"), "in the way").unwrap();
+        copy_over(&from.join("a"), &to.join("a"), Some(&from.join("a/last"))).unwrap();
+        let read = |p: &str| std::fs::read_to_string(to.join(p)).unwrap();
+        assert_eq!(read("a/b/new"), "new");
+        assert_eq!(read("a/file"), "image");
+        assert_eq!(read("a/last"), "old");
+        assert_eq!(read("a/mine"), "site");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn a_lock_waits_for_its_holder() {

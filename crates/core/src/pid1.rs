@@ -306,6 +306,28 @@ impl Supervisor {
         let child = self
             .spawn(cmd)
             .map_err(|e| anyhow::anyhow!("cannot start {program}: {e}"))?;
+        self.finish(program, child)
+    }
+
+    /// [`Supervisor::run`], returning what the step wrote to its standard output.
+    pub fn output(&self, cmd: &mut Command) -> anyhow::Result<Vec<u8>> {
+        use std::io::Read;
+        let program = program_name(cmd.get_program());
+        let (read, write) = nix::unistd::pipe()?;
+        cmd.stdout(std::process::Stdio::from(write));
+        let spawned = self.spawn(cmd);
+        // Closes our copy of the pipe's write end: the read below ends with the child.
+        cmd.stdout(std::process::Stdio::inherit());
+        let child = spawned.map_err(|e| anyhow::anyhow!("cannot start {program}: {e}"))?;
+        let mut out = Vec::new();
+        let read = std::fs::File::from(read).read_to_end(&mut out);
+        self.finish(program.clone(), child)?;
+        read.map_err(|e| anyhow::anyhow!("cannot read the output of {program}: {e}"))?;
+        Ok(out)
+    }
+
+    /// Waits for a setup step and says how it ended.
+    fn finish(&self, program: String, child: Child) -> anyhow::Result<()> {
         let status = self.wait(child);
         if let Some(sig) = self.lock().stop {
             return Err(Stopped(sig).into());
@@ -487,6 +509,19 @@ mod tests {
             .spawn(Command::new("sh").args(["-c", "sleep 0.2 & exit 4"]))
             .unwrap();
         assert_eq!(sup.wait(child), Exit::Code(4));
+    }
+
+    #[test]
+    fn output_returns_what_the_step_printed() {
+        let sup = install().unwrap();
+        let out = sup
+            .output(Command::new("sh").args(["-c", "echo one; echo two >&2; echo three"]))
+            .unwrap();
+        assert_eq!(out, b"one\nthree\n");
+        let err = sup
+            .output(Command::new("sh").args(["-c", "echo partial; exit 2"]))
+            .unwrap_err();
+        assert_eq!(err.to_string(), "sh exited with status 2");
     }
 
     #[test]

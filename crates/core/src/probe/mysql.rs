@@ -75,6 +75,28 @@ impl Target {
         value.with_context(|| format!("query on {} returned no row", self.address))
     }
 
+    /// Connects and runs `query`; returns the first column of every row.
+    pub async fn query_column(&self, query: &str, timeout: Duration) -> anyhow::Result<Vec<String>> {
+        let mut conn = self.connect(timeout).await?;
+        let rows: Vec<String> = tokio::time::timeout(timeout, conn.query(query))
+            .await
+            .map_err(|_| anyhow::anyhow!("query on {} timed out", self.address))?
+            .with_context(|| format!("query on {} failed", self.address))?;
+        let _ = conn.disconnect().await;
+        Ok(rows)
+    }
+
+    /// Connects and runs `statement`, which returns no rows.
+    pub async fn execute(&self, statement: &str, timeout: Duration) -> anyhow::Result<()> {
+        let mut conn = self.connect(timeout).await?;
+        tokio::time::timeout(timeout, conn.query_drop(statement))
+            .await
+            .map_err(|_| anyhow::anyhow!("statement on {} timed out", self.address))?
+            .with_context(|| format!("statement on {} failed", self.address))?;
+        let _ = conn.disconnect().await;
+        Ok(())
+    }
+
     /// Waits until a connection succeeds, retrying with `backoff`.
     pub async fn wait_ready(&self, backoff: Backoff) -> anyhow::Result<()> {
         let per_attempt = Duration::from_secs(5).min(backoff.timeout);
