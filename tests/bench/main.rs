@@ -450,23 +450,27 @@ fn bench() {
         .unwrap();
     }
     // The uncached pages again, still without the object cache (as the mandatory stack
-    // runs), and then with the image's backports from WordPress 6.2 reverted in the volume:
-    // Debian's WordPress 6.1 as shipped, side by side in the same run.
+    // runs), side by side in the same run with WordPress 6.1 as Debian bookworm ships it:
+    // a second stack of the same images but for wordpress (WORDPRESS_SUITE=bookworm).
+    let mut old = Stack::new("bench-6-1");
+    old.use_image("wordpress", Some(wordpress_6_1()));
+    old.up(&["mariadb", "wordpress", "nginx"]);
+    wait_serving(&old);
+    let old_admin = old.https();
+    assert!(old_admin.login("webmaster", &old.secret("wp_admin_password")));
+    let old_session = old_admin.cookie_header();
     // The bypassed anonymous row of `runs`, then the `logged_in` pages with the session.
     let (anonymous, anonymous_path, bypass) = runs[2];
-    let uncached: Vec<(&str, &str, &str)> =
-        std::iter::once((anonymous, anonymous_path, bypass.unwrap()))
-            .chain(
-                logged_in
-                    .iter()
-                    .map(|&(what, path)| (what, path, session.as_str())),
-            )
-            .collect();
+    let uncached: Vec<(&str, &str)> = std::iter::once((anonymous, anonymous_path))
+        .chain(logged_in.iter().copied())
+        .collect();
     // Rates of the three pages, each asserted to have had only 2xx answers.
-    let rates = |stack: &Stack| -> Vec<f64> {
+    let rates = |stack: &Stack, session: &str| -> Vec<f64> {
         uncached
             .iter()
-            .map(|(_, path, cookie)| {
+            .enumerate()
+            .map(|(i, (_, path))| {
+                let cookie = if i == 0 { bypass.unwrap() } else { session };
                 let (rate, _, errors) = wrk(stack, path, Some(cookie));
                 assert_eq!(errors, 0, "{path}: {errors} answers were not 2xx");
                 rate
@@ -475,31 +479,41 @@ fn bench() {
     };
     // Twice each, alternating, so that a drift of the machine shows as a spread rather than
     // as a difference; the table gives the mean.
-    let (mut patched, mut shipped) = (vec![0.0; uncached.len()], vec![0.0; uncached.len()]);
+    let (mut current, mut shipped) = (vec![0.0; uncached.len()], vec![0.0; uncached.len()]);
     for _ in 0..2 {
-        for (sum, rate) in patched.iter_mut().zip(rates(&stack)) {
+        for (sum, rate) in current.iter_mut().zip(rates(&stack, &session)) {
             *sum += rate / 2.0;
         }
-        stack.wordpress_backports(false);
-        for (sum, rate) in shipped.iter_mut().zip(rates(&stack)) {
+        for (sum, rate) in shipped.iter_mut().zip(rates(&old, &old_session)) {
             *sum += rate / 2.0;
         }
-        stack.wordpress_backports(true);
     }
+    let versions = |stack: &Stack| {
+        let o = stack.exec(
+            "wordpress",
+            &[
+                "php",
+                "-r",
+                "include '/var/www/html/wp-includes/version.php'; echo $wp_version;",
+            ],
+        );
+        stdout(&o).trim().to_owned()
+    };
+    let (new_version, old_version) = (versions(&stack), versions(&old));
+    drop(old);
     writeln!(
         report,
-        "\nUncached pages (no object cache, wrk as above), WordPress as Debian ships it and \
-         with the image's backports from WordPress 6.2 \
-         (srcs/requirements/wordpress/conf/wordpress-6.2-backports.patch):\n\n\
-         | page | WordPress 6.1 as shipped | with the backports | speed-up (target ≥ 2×) |\n\
+        "\nUncached pages (no object cache, wrk as above), WordPress {old_version} as Debian \
+         bookworm ships it and the image's WordPress {new_version}:\n\n\
+         | page | WordPress {old_version} | WordPress {new_version} | speed-up (target ≥ 2×) |\n\
          |---|---|---|---|"
     )
     .unwrap();
-    for (((what, _, _), shipped), patched) in uncached.iter().zip(&shipped).zip(&patched) {
+    for (((what, _), shipped), current) in uncached.iter().zip(&shipped).zip(&current) {
         writeln!(
             report,
-            "| {what} | {shipped:.0} req/s | {patched:.0} req/s | {:.2}× |",
-            patched / shipped
+            "| {what} | {shipped:.0} req/s | {current:.0} req/s | {:.2}× |",
+            current / shipped
         )
         .unwrap();
     }

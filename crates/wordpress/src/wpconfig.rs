@@ -19,8 +19,12 @@ use crate::settings::Settings;
 
 /// The template, as installed in the image.
 pub const TEMPLATE: &str = "/etc/inception/wp-config.php.tmpl";
-/// Our WP-Cron must-use plugin, as installed in the image.
-pub const CRON_PLUGIN: &str = "/etc/inception/inception-cron.php";
+/// Our must-use plugins, as installed in the image: WP-Cron's loopback request given time
+/// to arrive; core updates left to the image.
+pub const MU_PLUGINS: [&str; 2] = [
+    "/etc/inception/inception-cron.php",
+    "/etc/inception/inception-updates.php",
+];
 /// Our object-cache drop-in, as installed in the image.
 pub const OBJECT_CACHE: &str = "/etc/inception/object-cache.php";
 /// The passwords, as PHP constants: written at every start to memory (the container's /run/php
@@ -113,19 +117,22 @@ pub fn write(webroot: &Path, settings: &Settings, www: &Account) -> anyhow::Resu
         tracing::info!(path = %path.display(), home = %settings.home_url(), "wrote wp-config.php");
     }
     fs::chown(&path, 0, www.gid)?;
-    cron_plugin(webroot)?;
+    mu_plugins(webroot)?;
     object_cache(webroot, settings.redis.is_some())
 }
 
-/// Our must-use plugin giving WP-Cron's loopback request time to arrive (see the file).
-fn cron_plugin(webroot: &Path) -> anyhow::Result<()> {
+/// Installs our must-use plugins (see each file), kept up to date with the image.
+fn mu_plugins(webroot: &Path) -> anyhow::Result<()> {
     let dir = webroot.join("wp-content/mu-plugins");
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let plugin =
-        std::fs::read(CRON_PLUGIN).with_context(|| format!("cannot read {CRON_PLUGIN}"))?;
-    let target = dir.join("inception-cron.php");
-    if fs::write_if_changed(&target, &plugin, 0o644)? {
-        tracing::info!(path = %target.display(), "installed the WP-Cron plugin");
+    for source in MU_PLUGINS {
+        let source = Path::new(source);
+        let plugin =
+            std::fs::read(source).with_context(|| format!("cannot read {}", source.display()))?;
+        let target = dir.join(source.file_name().context("a plugin without a name")?);
+        if fs::write_if_changed(&target, &plugin, 0o644)? {
+            tracing::info!(path = %target.display(), "installed a must-use plugin");
+        }
     }
     Ok(())
 }
