@@ -24,6 +24,29 @@ pub fn image(service: &str) -> &'static str {
         .entry(service.to_owned())
         .or_insert_with(|| Box::leak(format!("{service}:{}", tag()).into_boxed_str()))
 }
+/// The wordpress image with Debian bookworm's WordPress (6.1), which the upgrade tests and
+/// the bench start from: built once per run from the same Dockerfile
+/// (`WORDPRESS_SUITE=bookworm`); the layer cache makes it quick after `make build`.
+pub fn wordpress_6_1() -> &'static str {
+    static IMAGE: OnceLock<String> = OnceLock::new();
+    IMAGE.get_or_init(|| {
+        let name = format!("wordpress:{}-6.1", tag());
+        let o = run(Command::new("docker")
+            .args([
+                "build",
+                "-q",
+                "--build-arg",
+                "WORDPRESS_SUITE=bookworm",
+                "-t",
+                &name,
+            ])
+            .args(["-f", "srcs/requirements/wordpress/Dockerfile", "."])
+            .current_dir(repo()));
+        assert!(o.status.success(), "cannot build {name}: {}", stderr(&o));
+        name
+    })
+}
+
 /// The image every service image starts from.
 pub const BASE: &str = "debian:bookworm";
 /// The services `make` runs: the mandatory part.
@@ -326,6 +349,8 @@ pub struct Stack {
     pub dir: TempDir,
     pub env: HashMap<String, String>,
     compose: Vec<String>,
+    /// Services run from another image than the one under test (see [`Stack::use_image`]).
+    images: HashMap<String, String>,
 }
 
 impl Stack {
@@ -381,6 +406,7 @@ impl Stack {
             dir,
             env,
             compose: compose_command(),
+            images: HashMap::new(),
         }
     }
 
@@ -412,14 +438,34 @@ impl Stack {
         format!("{}-{service}", self.project)
     }
 
+    /// Runs `service` from `image` at its next `up` (an override file beside the stack's
+    /// data); `None` goes back to the image under test.
+    pub fn use_image(&mut self, service: &str, image: Option<&str>) {
+        match image {
+            Some(image) => self.images.insert(service.into(), image.into()),
+            None => self.images.remove(service),
+        };
+        let services: String = self
+            .images
+            .iter()
+            .map(|(s, i)| format!("  {s}:\n    image: {i}\n"))
+            .collect();
+        std::fs::write(
+            self.dir.path().join("images.yml"),
+            format!("services:\n{services}"),
+        )
+        .unwrap();
+    }
+
     /// `docker compose -p PROJECT ARGS...` with this stack's settings.
     pub fn compose(&self, args: &[&str]) -> Output {
         let mut cmd = Command::new(&self.compose[0]);
         cmd.args(&self.compose[1..])
-            .args(["-p", &self.project, "-f", "docker-compose.yml"])
-            .args(args)
-            .current_dir(repo())
-            .envs(&self.env);
+            .args(["-p", &self.project, "-f", "docker-compose.yml"]);
+        if !self.images.is_empty() {
+            cmd.arg("-f").arg(self.dir.path().join("images.yml"));
+        }
+        cmd.args(args).current_dir(repo()).envs(&self.env);
         run(&mut cmd)
     }
 
@@ -540,31 +586,6 @@ impl Stack {
             .envs(&self.env)
             .current_dir(repo());
         cmd
-    }
-
-    /// Applies (`true`) or reverts (`false`) the image's backports from WordPress 6.2 in this
-    /// stack's copy of WordPress, then waits until php-fpm sees the change: the same run can
-    /// compare with Debian's WordPress as shipped.
-    pub fn wordpress_backports(&self, apply: bool) {
-        let patch = repo().join("srcs/requirements/wordpress/conf/wordpress-6.2-backports.patch");
-        let mut cmd = Command::new("patch");
-        cmd.arg("-d")
-            .arg(self.data().join("wordpress"))
-            .args([
-                "-p1",
-                "--fuzz=0",
-                "--no-backup-if-mismatch",
-                "--forward",
-                "-i",
-            ])
-            .arg(&patch);
-        if !apply {
-            cmd.arg("--reverse");
-        }
-        let o = run(&mut cmd);
-        assert!(o.status.success(), "patch: {}{}", stdout(&o), stderr(&o));
-        // OPcache checks a script's timestamp at most every 2 s (opcache.revalidate_freq).
-        std::thread::sleep(Duration::from_secs(3));
     }
 
     /// Whether the first post shows a comment with `text` (waits up to 30 s).

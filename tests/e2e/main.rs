@@ -8,4 +8,5 @@ mod mariadb;
 mod pid1;
 mod reliability;
 mod stack;
+mod upgrade;
 mod wordpress;

@@ -1,5 +1,6 @@
 //! Start-up of the wordpress container: settings, files, `wp-config.php`, the database,
-//! the site's install, then run php-fpm. Each step is idempotent and crash-safe.
+//! the upgrade of an older site, the site's install, then run php-fpm. Each step is
+//! idempotent and crash-safe.
 
 use std::path::Path;
 use std::time::Instant;
@@ -13,6 +14,7 @@ use inception_core::{fs, pid1, rt};
 
 use crate::files::{self, SOURCE, WEBROOT};
 use crate::settings::Settings;
+use crate::upgrade::{self, Upgrade};
 use crate::{install, wpconfig};
 
 /// Held during the setup, in the volume (hidden: nginx serves no dot file).
@@ -36,6 +38,8 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
         tracing::info!("another replica is setting up; waiting for it")
     })?;
     files::ensure(sup, Path::new(SOURCE), webroot)?;
+    // A volume newer than the image is refused before anything is written to it.
+    upgrade::refuse_downgrade(webroot)?;
     wpconfig::write(webroot, &settings, &www)?;
 
     let db = &settings.db;
@@ -47,6 +51,15 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     };
     tracing::info!(host = %target.address, timeout_s = db.wait.as_secs(), "waiting for the database");
     rt::block_on(target.wait_ready(Backoff::with_timeout(db.wait)))??;
+    Upgrade {
+        sup,
+        target: &target,
+        webroot,
+        settings: &settings,
+        www: &www,
+        service: &argv,
+    }
+    .ensure()?;
     install::ensure(sup, &target, webroot, &settings, &www)?;
     drop(lock);
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, url = %settings.home_url(), "WordPress ready");

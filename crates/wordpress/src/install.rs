@@ -221,6 +221,15 @@ fn remove_marker(marker: PathBuf) -> anyhow::Result<()> {
 
 /// Runs install.php with `plan` on its standard input.
 fn run(sup: &Supervisor, webroot: &Path, plan: &Plan, www: &Account) -> anyhow::Result<()> {
+    let mut cmd = php_command(SCRIPT, webroot);
+    cmd.stdin(fs::stdin_with(&serde_json::to_vec(plan)?)?);
+    www.apply(&mut cmd);
+    sup.run(&mut cmd).context("installing WordPress failed")
+}
+
+/// The PHP CLI running `script` in `webroot`, with a clean environment (the container's
+/// holds the secrets' file names, never needed by WordPress).
+pub fn php_command(script: &str, webroot: &Path) -> Command {
     let mut cmd = Command::new("php");
     cmd.args([
         "-d",
@@ -228,17 +237,15 @@ fn run(sup: &Supervisor, webroot: &Path, plan: &Plan, www: &Account) -> anyhow::
         "-d",
         "memory_limit=256M",
         "-f",
-        SCRIPT,
+        script,
     ])
     .current_dir(webroot)
     .env_clear()
     .env(
         "PATH",
         "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    )
-    .stdin(fs::stdin_with(&serde_json::to_vec(plan)?)?);
-    www.apply(&mut cmd);
-    sup.run(&mut cmd).context("installing WordPress failed")
+    );
+    cmd
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod entrypoint;
 mod files;
 mod install;
 mod settings;
+mod upgrade;
 mod wpconfig;
 
 use std::process::ExitCode;

@@ -1,0 +1,278 @@
+//! A site made with an older WordPress (Debian bookworm's 6.1), then started with the image
+//! under test: upgraded with its content, rolled back when the upgrade fails, and whole
+//! after a kill in the middle.
+
+use std::time::Duration;
+
+use inception_tests::*;
+
+/// A 2×2 PNG: what the upload test sends, and what must be served back, byte for byte.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, 0x08, 0x02, 0x00, 0x00, 0x00, 0xfd, 0xd4, 0x9a,
+    0x73, 0x00, 0x00, 0x00, 0x16, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+    0x1f, 0x08, 0x19, 0x18, 0x18, 0xfe, 0x03, 0x00, 0x26, 0xf6, 0x04, 0xfc, 0x3f, 0x38, 0x7c, 0x7b,
+    0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// `$wp_version` and `$wp_db_version` of the WordPress in `dir` of the wordpress container.
+fn version(stack: &Stack, dir: &str) -> (String, String) {
+    let code =
+        format!("include '{dir}/wp-includes/version.php'; echo \"$wp_version $wp_db_version\";");
+    let o = stack.exec("wordpress", &["php", "-r", &code]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let (v, db) = out.trim().split_once(' ').unwrap();
+    (v.to_owned(), db.to_owned())
+}
+
+fn db_version(stack: &Stack) -> String {
+    stack
+        .sql("SELECT option_value FROM wordpress.wp_options WHERE option_name = 'db_version'")
+        .trim()
+        .to_owned()
+}
+
+/// A site on WordPress 6.1 with a post, a page, an upload and a comment by the second user;
+/// returns the upload's address path and the comment's text.
+fn old_site(stack: &mut Stack) -> (String, String) {
+    stack.use_image("wordpress", Some(wordpress_6_1()));
+    stack.up(&[]);
+    assert!(version(stack, "/var/www/html").0.starts_with("6.1."));
+    let admin = stack.https();
+    assert!(admin.login("webmaster", &stack.secret("wp_admin_password")));
+    let post = admin.rest_post(
+        "posts",
+        r#"{"title":"Written on 6.1","content":"<p>A post from before the upgrade.</p>","status":"publish"}"#,
+    );
+    assert_eq!(post.status, 201, "{}", post.body);
+    let page = admin.rest_post(
+        "pages",
+        r#"{"title":"A page from 6.1","content":"<p>Still here.</p>","status":"publish"}"#,
+    );
+    assert_eq!(page.status, 201, "{}", page.body);
+    let file = stack.dir.path().join("pixel.png");
+    std::fs::write(&file, PNG).unwrap();
+    let nonce = admin.get("/wp-admin/admin-ajax.php?action=rest-nonce").body;
+    let upload = admin.request(
+        "/wp-json/wp/v2/media",
+        &[
+            "-H",
+            &format!("X-WP-Nonce: {}", nonce.trim()),
+            "-H",
+            "Content-Disposition: attachment; filename=pixel.png",
+            "-H",
+            "Content-Type: image/png",
+            "--data-binary",
+            &format!("@{}", file.display()),
+        ],
+    );
+    assert_eq!(upload.status, 201, "{}", upload.body);
+    let json: serde_json::Value = serde_json::from_str(&upload.body).unwrap();
+    let url = json["source_url"].as_str().unwrap();
+    let path = format!("/{}", url.splitn(4, '/').nth(3).unwrap());
+    let text = unique("a comment made on 6.1");
+    stack.comment(&text);
+    (path, text)
+}
+
+/// The content [`old_site`] made, all served.
+fn assert_content(stack: &Stack, upload: &str, comment: &str) {
+    let web = stack.https();
+    // A query nobody asked before: nginx's micro-cache answers a first request for an
+    // expired page with the stale copy (and renders it again behind).
+    let fresh = format!("?fresh={}", unique("page"));
+    let front = web.get(&format!("/{fresh}"));
+    assert_eq!(front.status, 200);
+    assert!(
+        front.body.contains("Written on 6.1"),
+        "the post is not on the front page:\n{}",
+        front.body
+    );
+    let page = web.get(&format!("/a-page-from-6-1/{fresh}"));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Still here."), "the page is gone");
+    assert!(stack.comment_shows(comment), "the comment is gone");
+    let file = stack.dir.path().join("served.png");
+    let got = web.request(upload, &["-o", &file.to_string_lossy()]);
+    assert_eq!(got.status, 200, "the upload {upload} is not served");
+    assert_eq!(std::fs::read(&file).unwrap(), PNG, "the upload changed");
+    assert!(web.login("webmaster", &stack.secret("wp_admin_password")));
+    assert!(
+        stack
+            .https()
+            .login("writer", &stack.secret("wp_user_password"))
+    );
+}
+
+#[test]
+fn an_older_site_is_upgraded_with_its_content_and_the_old_version_is_kept() {
+    let mut stack = Stack::new("upgrade");
+    let (upload, comment) = old_site(&mut stack);
+    let (old, old_db) = version(&stack, "/var/www/html");
+    assert_eq!(db_version(&stack), old_db);
+
+    stack.use_image("wordpress", None);
+    stack.up(&["wordpress"]);
+    let (new, new_db) = version(&stack, "/usr/src/wordpress");
+    assert!(new.starts_with("6.8."), "the image carries WordPress {new}");
+    assert_eq!(
+        version(&stack, "/var/www/html"),
+        (new.clone(), new_db.clone())
+    );
+    assert_eq!(db_version(&stack), new_db, "the database was not upgraded");
+    let log = logs(&stack.container("wordpress"));
+    assert!(log.contains("WordPress upgraded"), "{log}");
+    assert_content(&stack, &upload, &comment);
+
+    // The old version is kept: its core files and the dump.
+    let kept = stack
+        .data()
+        .join(format!("wordpress/.inception-upgrades/wordpress-{old}"));
+    let kept_version =
+        std::fs::read_to_string(kept.join("files/wp-includes/version.php")).unwrap_or_default();
+    assert!(
+        kept_version.contains(&format!("$wp_version = '{old}'")),
+        "no WordPress {old} in {}",
+        kept.display()
+    );
+    let dump = std::fs::read_to_string(kept.join("database.sql")).unwrap_or_default();
+    assert!(dump.contains("Written on 6.1"), "the dump lacks the post");
+    // The dashboard's Updates page says where core updates come from, and offers none.
+    let admin = stack.https();
+    assert!(admin.login("webmaster", &stack.secret("wp_admin_password")));
+    let updates = admin.get("/wp-admin/update-core.php");
+    assert_eq!(updates.status, 200);
+    assert!(
+        updates.body.contains("inception-core-updates"),
+        "{}",
+        updates.body
+    );
+    assert!(
+        !updates.body.contains("do-core-upgrade"),
+        "core updates are offered"
+    );
+
+    // The older image refuses the upgraded site, and changes nothing.
+    let before = tree(&stack.data().join("wordpress"));
+    stack.use_image("wordpress", Some(wordpress_6_1()));
+    stack.compose_ok(&["up", "-d", "--no-build", "wordpress"]);
+    let c = stack.container("wordpress");
+    let refusal = format!("the volume holds WordPress {new}, newer than this image's {old}");
+    assert!(
+        wait_until(Duration::from_secs(60), || logs(&c).contains(&refusal)),
+        "no refusal:\n{}",
+        logs(&c)
+    );
+    assert!(logs(&c).contains("nothing was changed"), "{}", logs(&c));
+    assert!(
+        tree(&stack.data().join("wordpress")) == before,
+        "the volume changed"
+    );
+    assert_eq!(db_version(&stack), new_db);
+}
+
+/// Every file under `dir` with its size and modification time.
+fn tree(dir: &std::path::Path) -> Vec<(std::path::PathBuf, u64, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let m = e.metadata().unwrap();
+            if m.is_dir() {
+                todo.push(e.path());
+            }
+            out.push((e.path(), m.len(), m.modified().unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_failed_upgrade_puts_the_old_site_back_and_the_next_start_retries() {
+    let mut stack = Stack::new("upgrade-fail");
+    let (upload, comment) = old_site(&mut stack);
+    let (old, old_db) = version(&stack, "/var/www/html");
+    // A must-use plugin that breaks the upgrade: it throws at the end of wp_upgrade(), once
+    // the database step has changed the database.
+    let plugin = stack
+        .data()
+        .join("wordpress/wp-content/mu-plugins/refuse-upgrade.php");
+    std::fs::write(
+        &plugin,
+        "<?php add_action('wp_upgrade', function () { throw new RuntimeException('refused by a plugin'); });\n",
+    )
+    .unwrap();
+    stack.use_image("wordpress", None);
+    stack.up(&["wordpress"]);
+    let logs = logs(&stack.container("wordpress"));
+    let line = logs
+        .lines()
+        .find(|l| l.contains("the upgrade to WordPress"))
+        .unwrap_or_else(|| panic!("no failure line:\n{logs}"));
+    assert!(
+        line.contains(&format!("WordPress {old} and its database are back")),
+        "{line}"
+    );
+    assert!(line.contains("docker compose restart wordpress"), "{line}");
+    assert_eq!(
+        version(&stack, "/var/www/html"),
+        (old.clone(), old_db.clone())
+    );
+    assert_eq!(db_version(&stack), old_db);
+    assert_content(&stack, &upload, &comment);
+    assert!(!stack.data().join("wordpress/.maintenance").exists());
+
+    assert!(line.contains("refused by a plugin"), "{line}");
+
+    // Once the cause is gone, a restart upgrades.
+    std::fs::remove_file(&plugin).unwrap();
+    stack.compose_ok(&["restart", "wordpress"]);
+    stack.wait_healthy("wordpress");
+    let (new, new_db) = version(&stack, "/usr/src/wordpress");
+    assert_eq!(version(&stack, "/var/www/html"), (new, new_db.clone()));
+    assert_eq!(db_version(&stack), new_db);
+    assert_content(&stack, &upload, &comment);
+}
+
+#[test]
+fn a_kill_in_the_middle_of_the_upgrade_leaves_a_working_site_on_one_version() {
+    let mut stack = Stack::new("upgrade-kill");
+    let (upload, comment) = old_site(&mut stack);
+    let old = version(&stack, "/var/www/html");
+
+    stack.use_image("wordpress", None);
+    stack.compose_ok(&["up", "-d", "--no-build", "wordpress"]);
+    let c = stack.container("wordpress");
+    // The files are being replaced: the moment a kill hurts most.
+    assert!(
+        wait_until(Duration::from_secs(120), || logs(&c)
+            .contains("upgrading the database")),
+        "the upgrade did not start:\n{}",
+        logs(&c)
+    );
+    docker_ok(&["kill", "-s", "KILL", &c]);
+    // Started again, it finishes (or undoes) the upgrade.
+    stack.up(&["wordpress"]);
+    // The kill landed in the upgrade (not after it): the second start took it over.
+    let log = logs(&c);
+    assert!(
+        log.contains("finishing an interrupted upgrade")
+            || log.contains("finishing an interrupted rollback"),
+        "the second start did not take over the interrupted upgrade:\n{log}"
+    );
+    let now = version(&stack, "/var/www/html");
+    let new = version(&stack, "/usr/src/wordpress");
+    assert!(
+        now == old || now == new,
+        "{now:?} is neither {old:?} nor {new:?}"
+    );
+    assert_eq!(db_version(&stack), now.1, "files and database disagree");
+    assert_content(&stack, &upload, &comment);
+    for left in [".maintenance", ".inception-upgrade.json"] {
+        let path = stack.data().join("wordpress").join(left);
+        assert!(!path.exists(), "{left} was left behind");
+    }
+}
