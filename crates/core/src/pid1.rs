@@ -309,7 +309,8 @@ impl Supervisor {
         self.finish(program, child)
     }
 
-    /// [`Supervisor::run`], returning what the step wrote to its standard output.
+    /// [`Supervisor::run`], returning what the step wrote to its standard output. When the
+    /// step fails, the error leads with the last line it wrote there.
     pub fn output(&self, cmd: &mut Command) -> anyhow::Result<Vec<u8>> {
         use std::io::Read;
         let program = program_name(cmd.get_program());
@@ -321,7 +322,14 @@ impl Supervisor {
         let child = spawned.map_err(|e| anyhow::anyhow!("cannot start {program}: {e}"))?;
         let mut out = Vec::new();
         let read = std::fs::File::from(read).read_to_end(&mut out);
-        self.finish(program.clone(), child)?;
+        if let Err(e) = self.finish(program.clone(), child) {
+            // A failed step's last words on its standard output say why.
+            let text = String::from_utf8_lossy(&out);
+            return Err(match text.lines().rev().find(|l| !l.trim().is_empty()) {
+                Some(last) => e.context(last.trim().to_owned()),
+                None => e,
+            });
+        }
         read.map_err(|e| anyhow::anyhow!("cannot read the output of {program}: {e}"))?;
         Ok(out)
     }
@@ -521,7 +529,7 @@ mod tests {
         let err = sup
             .output(Command::new("sh").args(["-c", "echo partial; exit 2"]))
             .unwrap_err();
-        assert_eq!(err.to_string(), "sh exited with status 2");
+        assert_eq!(format!("{err:#}"), "partial: sh exited with status 2");
     }
 
     #[test]

@@ -76,7 +76,11 @@ impl Target {
     }
 
     /// Connects and runs `query`; returns the first column of every row.
-    pub async fn query_column(&self, query: &str, timeout: Duration) -> anyhow::Result<Vec<String>> {
+    pub async fn query_column(
+        &self,
+        query: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<Vec<String>> {
         let mut conn = self.connect(timeout).await?;
         let rows: Vec<String> = tokio::time::timeout(timeout, conn.query(query))
             .await
