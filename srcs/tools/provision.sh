@@ -53,8 +53,11 @@ if [ "$tests" = 1 ]; then
 	# Compressed init scripts for the mariadb image's tests.
 	check xz xz-utils
 	check zstd zstd
-	# The WordPress backports reverted and applied again in a test stack's volume.
-	check patch patch
+	# A real browser for tests/browser/pages.py: headless Chromium driven by Selenium
+	# (a python module: the file Debian's package installs proves it is there).
+	check chromium chromium
+	check chromedriver chromium-driver
+	check /usr/lib/python3/dist-packages/selenium/__init__.py python3-selenium
 fi
 if [ "$vm" = 1 ]; then
 	# The VM: a disk image made from a debootstrapped tree without loop devices (ext4 and
