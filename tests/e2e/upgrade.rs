@@ -276,3 +276,25 @@ fn a_kill_in_the_middle_of_the_upgrade_leaves_a_working_site_on_one_version() {
         assert!(!path.exists(), "{left} was left behind");
     }
 }
+
+#[test]
+fn two_containers_starting_together_on_one_volume_upgrade_it_once() {
+    let mut stack = Stack::new("upgrade-two");
+    stack.set("COMPOSE_PROFILES", "replica");
+    stack.use_image("wordpress-replica", Some(wordpress_6_1()));
+    let (upload, comment) = old_site(&mut stack);
+
+    stack.use_image("wordpress", None);
+    stack.use_image("wordpress-replica", None);
+    stack.up(&["wordpress", "wordpress-replica"]);
+    let upgraded: Vec<String> = ["wordpress", "wordpress-replica"]
+        .iter()
+        .filter(|s| logs(&stack.container(s)).contains("upgrading WordPress"))
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(upgraded.len(), 1, "upgraded by {upgraded:?}");
+    let new = version(&stack, "/usr/src/wordpress");
+    assert_eq!(version(&stack, "/var/www/html"), new);
+    assert_eq!(db_version(&stack), new.1);
+    assert_content(&stack, &upload, &comment);
+}
