@@ -10,3 +10,4 @@ mod reliability;
 mod stack;
 mod upgrade;
 mod wordpress;
+mod wp;
