@@ -301,7 +301,7 @@ pub fn run(inv: &mut Invocation, php: &mut dyn Backend) -> Result<Done, Failure>
         "post list" => list(inv, &path, php, &command, &POST),
         "comment list" => list(inv, &path, php, &command, &COMMENT),
         "comment create" => {
-            let porcelain = inv.take("porcelain").is_some();
+            let porcelain = inv.assoc.remove("porcelain") == Some(Value::Bool(true));
             let a = request(inv, &path, php, &command)?;
             Ok(Done::out(if porcelain {
                 format!("{}\n", format::text(&a["id"]))
@@ -578,8 +578,11 @@ mod tests {
             created.clone(),
         );
         assert_eq!(r.unwrap().stdout, "Success: Created comment 9.\n");
-        let (r, _) = run_with(&["comment", "create", "--porcelain"], created);
+        let (r, _) = run_with(&["comment", "create", "--porcelain"], created.clone());
         assert_eq!(r.unwrap().stdout, "9\n");
+        let (r, sent) = run_with(&["comment", "create", "--no-porcelain"], created);
+        assert_eq!(r.unwrap().stdout, "Success: Created comment 9.\n");
+        assert_eq!(sent[0]["assoc"], json!({}));
     }
 
     #[test]

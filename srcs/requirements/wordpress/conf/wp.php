@@ -81,7 +81,7 @@ register_shutdown_function(function () {
         $printed = ob_get_clean() . $printed;
     }
     $text = trim(preg_replace('/\s+/', ' ', html_entity_decode(strip_tags($printed))));
-    fwrite(STDOUT, json_encode(['error' => $text !== '' ? $text : 'WordPress stopped without an answer'],
+    fwrite(STDOUT, json_encode(['error' => $text !== '' ? $text : 'WordPress stopped without an answer (is the site installed?)'],
         JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE) . "\n");
 });
 
