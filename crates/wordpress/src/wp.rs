@@ -434,12 +434,14 @@ fn wordpress_version(path: &Path) -> Result<String, Failure> {
     parse_version(&text).ok_or_else(|| Failure(format!("no $wp_version in {}", file.display())))
 }
 
+/// The first assignment `$wp_version = '…';` (the name also appears in comments).
 fn parse_version(php: &str) -> Option<String> {
-    let rest = php.split("$wp_version").nth(1)?;
-    let rest = rest.trim_start().strip_prefix('=')?.trim_start();
-    let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
-    let rest = &rest[1..];
-    Some(rest[..rest.find(quote)?].to_owned())
+    php.split("$wp_version").skip(1).find_map(|rest| {
+        let rest = rest.trim_start().strip_prefix('=')?.trim_start();
+        let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+        let rest = &rest[1..];
+        Some(rest[..rest.find(quote)?].to_owned())
+    })
 }
 
 /// `wp config path`: wp-config.php in the webroot, or in its parent (where WordPress
@@ -503,7 +505,7 @@ mod tests {
         std::fs::write(dir.join("wp-load.php"), "<?php").unwrap();
         std::fs::write(
             dir.join("wp-includes/version.php"),
-            "<?php\n$wp_version = '6.8.1';\n$wp_db_version = 58975;\n",
+            "<?php\n/**\n * @global string $wp_version\n */\n$wp_version = '6.8.1';\n$wp_db_version = 58975;\n",
         )
         .unwrap();
         let mut inv = parse(args);
