@@ -500,7 +500,10 @@ mod tests {
     /// Runs `args` against a stub answering `answer`, with `--path` a directory that
     /// holds a wp-load.php.
     fn run_with(args: &[&str], answer: Value) -> (Result<Done, Failure>, Vec<Value>) {
-        let dir = std::env::temp_dir().join(format!("inception-wp-{}", std::process::id()));
+        // One directory per call: the tests run in parallel.
+        static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("inception-wp-{}-{n}", std::process::id()));
         std::fs::create_dir_all(dir.join("wp-includes")).unwrap();
         std::fs::write(dir.join("wp-load.php"), "<?php").unwrap();
         std::fs::write(
