@@ -112,6 +112,34 @@ fn wp_commands_typed_in_the_container_answer_as_wp_cli() {
     let users: serde_json::Value = serde_json::from_str(&json).expect(&json);
     assert_eq!(users.as_array().map(Vec::len), Some(2), "{json}");
     assert!(users[0].get("user_login").is_some(), "{json}");
+    let csv = wp_ok(
+        &stack,
+        &["user", "list", "--fields=ID,user_login", "--format=csv"],
+    );
+    assert!(csv.starts_with("ID,user_login\n"), "{csv}");
+    let yaml = wp_ok(
+        &stack,
+        &["user", "list", "--fields=ID,user_login", "--format=yaml"],
+    );
+    assert!(
+        yaml.starts_with("---\n- \n  ID: 1\n  user_login: "),
+        "{yaml}"
+    );
+    // With a terminal (docker exec -t), wp-cli's bordered table.
+    let c = stack.container("wordpress");
+    let o = docker(&[
+        "exec",
+        "-t",
+        &c,
+        "wp",
+        "user",
+        "list",
+        "--fields=ID,user_login",
+    ]);
+    let bordered = stdout(&o);
+    assert!(bordered.starts_with("+----+"), "{bordered}");
+    assert!(bordered.contains("| ID | user_login"), "{bordered}");
+    println!("{table}{csv}{yaml}{bordered}");
     // Password hashes are never shown.
     assert!(!json.contains("user_pass") && !json.contains("$wp$") && !json.contains("$P$"));
     wp_fails(&stack, &["user", "list", "--field=user_pass"]);
@@ -201,6 +229,7 @@ fn wp_commands_typed_in_the_container_answer_as_wp_cli() {
 
     // The database, the configuration's path, the versions.
     let check = wp_ok(&stack, &["db", "check"]);
+    println!("{check}");
     let lines: Vec<&str> = check.lines().collect();
     assert_eq!(lines.last(), Some(&"Success: Database checked."), "{check}");
     assert!(lines.len() >= 12, "{check}");
