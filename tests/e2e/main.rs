@@ -2,7 +2,6 @@
 //! `make build`; every test owns its containers, networks and data and removes them.
 
 mod bonus;
-mod browser;
 mod by_hand;
 mod layout;
 mod mariadb;
@@ -11,3 +10,4 @@ mod reliability;
 mod stack;
 mod upgrade;
 mod wordpress;
+mod wp;
