@@ -2,6 +2,7 @@
 //! `make build`; every test owns its containers, networks and data and removes them.
 
 mod bonus;
+mod browser;
 mod by_hand;
 mod layout;
 mod mariadb;
