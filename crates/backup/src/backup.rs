@@ -62,19 +62,6 @@ fn size(path: &Path) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
 
-/// `mariadb`/`mariadb-dump` arguments for the database account (password in MYSQL_PWD).
-fn client(program: &str, s: &Settings) -> Command {
-    let (host, port) = s.db.host_port();
-    let mut cmd = Command::new(program);
-    cmd.args([
-        format!("--host={host}"),
-        format!("--port={port}"),
-        format!("--user={}", s.db.user),
-    ])
-    .env("MYSQL_PWD", &s.db.password);
-    cmd
-}
-
 /// A backup id is a UTC timestamp: sortable, and safe as a directory name.
 pub fn valid_id(id: &str) -> bool {
     id.len() == 16
@@ -105,7 +92,7 @@ pub fn take(sup: &Supervisor, s: &Settings) -> anyhow::Result<String> {
     std::fs::create_dir_all(&partial)
         .with_context(|| format!("cannot create {}", partial.display()))?;
     tracing::info!(%id, "backing up the database");
-    let mut dump = client("mariadb-dump", s);
+    let mut dump = s.db.client_command("mariadb-dump");
     dump.args([
         "--single-transaction",
         "--routines",
@@ -172,7 +159,7 @@ pub fn restore(sup: &Supervisor, s: &Settings, id: &str) -> anyhow::Result<()> {
         );
     }
     tracing::info!(%id, "restoring the database");
-    let mut db = client("mariadb", s);
+    let mut db = s.db.client_command("mariadb");
     db.arg(&s.db_name)
         .stdin(std::fs::File::open(dir.join(DUMP))?);
     sup.run(&mut db).context("restoring the database failed")?;

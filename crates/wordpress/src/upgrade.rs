@@ -541,7 +541,7 @@ impl Upgrade<'_> {
     /// `mariadb-dump --single-transaction` of the site's tables (this prefix).
     fn dump(&self, to: &Path) -> anyhow::Result<()> {
         let tables = self.tables()?;
-        let mut cmd = self.client("mariadb-dump");
+        let mut cmd = self.target.client_command("mariadb-dump");
         cmd.args([
             "--single-transaction",
             "--skip-lock-tables",
@@ -569,7 +569,7 @@ impl Upgrade<'_> {
         }
         let dump =
             std::fs::File::open(from).with_context(|| format!("cannot open {}", from.display()))?;
-        let mut cmd = self.client("mariadb");
+        let mut cmd = self.target.client_command("mariadb");
         cmd.arg(&self.settings.db.name).stdin(dump);
         self.sup.run(&mut cmd).context("loading the dump failed")
     }
@@ -611,19 +611,6 @@ impl Upgrade<'_> {
             QUERY_TIMEOUT,
         ))??;
         Ok(version.first().and_then(|v| v.trim().parse().ok()))
-    }
-
-    /// `mariadb`/`mariadb-dump` for the site's account (password in MYSQL_PWD, not in ps).
-    fn client(&self, program: &str) -> Command {
-        let (host, port) = self.target.host_port();
-        let mut cmd = Command::new(program);
-        cmd.args([
-            format!("--host={host}"),
-            format!("--port={port}"),
-            format!("--user={}", self.target.user),
-        ])
-        .env("MYSQL_PWD", &self.target.password);
-        cmd
     }
 
     /// A PHP script run as www-data in the webroot, `input` on its standard input.

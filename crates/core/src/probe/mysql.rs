@@ -40,6 +40,20 @@ impl Target {
         }
     }
 
+    /// A MariaDB client program (`mariadb`, `mariadb-dump`, ...) for this target: host,
+    /// port and account as arguments, the password in `MYSQL_PWD` (not in `ps`).
+    pub fn client_command(&self, program: &str) -> std::process::Command {
+        let (host, port) = self.host_port();
+        let mut cmd = std::process::Command::new(program);
+        cmd.args([
+            format!("--host={host}"),
+            format!("--port={port}"),
+            format!("--user={}", self.user),
+        ])
+        .env("MYSQL_PWD", &self.password);
+        cmd
+    }
+
     fn opts(&self) -> Opts {
         let builder = OptsBuilder::default()
             .user(Some(self.user.clone()))
