@@ -50,6 +50,26 @@ pub fn write_if_changed(path: &Path, contents: &[u8], mode: u32) -> anyhow::Resu
     }
 }
 
+/// Removes the file `path`; one that is not there is not an error.
+pub fn remove_file(path: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove {}", path.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Removes the directory `path` and what it holds; one that is not there is not an error.
+pub fn remove_dir_all(path: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_dir_all(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove {}", path.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Changes the owner of `path` (not following symlinks).
 pub fn chown(path: &Path, uid: u32, gid: u32) -> anyhow::Result<()> {
     std::os::unix::fs::lchown(path, Some(uid), Some(gid))

@@ -11,7 +11,7 @@
 //! interrupted: the plan then drops the tables it left (ours, with this prefix) and
 //! installs again.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -207,16 +207,7 @@ pub fn ensure(
         after.installed && after.admin && after.user,
         "the installer finished, yet the site is incomplete: {after:?}"
     );
-    remove_marker(marker)
-}
-
-fn remove_marker(marker: PathBuf) -> anyhow::Result<()> {
-    match std::fs::remove_file(&marker) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(e).with_context(|| format!("cannot remove {}", marker.display()))
-        }
-        _ => Ok(()),
-    }
+    fs::remove_file(&marker)
 }
 
 /// Runs install.php with `plan` on its standard input.

@@ -260,8 +260,8 @@ impl Upgrade<'_> {
             Step::SetAside => {
                 tracing::warn!(from = %journal.from.wordpress, "an upgrade was interrupted while setting the old version aside; starting it over");
                 let partial = self.kept(&journal.from).with_extension("partial");
-                remove_all(&partial)?;
-                remove_file(&self.webroot.join(JOURNAL))
+                fs::remove_dir_all(&partial)?;
+                fs::remove_file(&self.webroot.join(JOURNAL))
             }
             Step::Replace if journal.to == image => {
                 tracing::warn!(from = %journal.from.wordpress, to = %journal.to.wordpress, "finishing an interrupted upgrade");
@@ -296,7 +296,7 @@ impl Upgrade<'_> {
         let started = Instant::now();
         match self.replace(&mut journal) {
             Ok(()) => {
-                remove_file(&self.webroot.join(JOURNAL))?;
+                fs::remove_file(&self.webroot.join(JOURNAL))?;
                 tracing::info!(
                     from = %journal.from.wordpress,
                     to = %journal.to.wordpress,
@@ -330,7 +330,7 @@ impl Upgrade<'_> {
             .context("the database upgrade failed")?;
         let answer: serde_json::Value = serde_json::from_slice(&out)
             .with_context(|| format!("{SCRIPT} answered {}", String::from_utf8_lossy(&out)))?;
-        remove_file(&maintenance)?;
+        fs::remove_file(&maintenance)?;
         let cookie = answer["cookie"].as_str().unwrap_or_default();
         self.check(cookie)
             .context("the upgraded site does not render")
@@ -405,7 +405,7 @@ impl Upgrade<'_> {
     fn set_aside(&self, from: &Version) -> anyhow::Result<()> {
         let kept = self.kept(from);
         let partial = kept.with_extension("partial");
-        remove_all(&partial)?;
+        fs::remove_dir_all(&partial)?;
         let files = partial.join("files");
         // Root's only: the dump holds the users' password hashes, and the volume is shared
         // over FTP.
@@ -421,7 +421,7 @@ impl Upgrade<'_> {
             }
         }
         self.dump(&partial.join("database.sql"))?;
-        remove_all(&kept)?;
+        fs::remove_dir_all(&kept)?;
         std::fs::rename(&partial, &kept)
             .with_context(|| format!("cannot rename {} to {}", partial.display(), kept.display()))
     }
@@ -456,8 +456,8 @@ impl Upgrade<'_> {
         }
         self.restore(&dump)
             .context("cannot put the database back")?;
-        remove_file(&maintenance)?;
-        remove_file(&self.webroot.join(JOURNAL))?;
+        fs::remove_file(&maintenance)?;
+        fs::remove_file(&self.webroot.join(JOURNAL))?;
         tracing::error!(
             from = %journal.from.wordpress,
             to = %journal.to.wordpress,
@@ -494,7 +494,7 @@ impl Upgrade<'_> {
         .and_then(|r| r);
         self.sup.signal(child, nix::sys::signal::Signal::SIGQUIT)?;
         self.sup.wait(child);
-        remove_file(config)?;
+        fs::remove_file(config)?;
         result
     }
 
@@ -660,27 +660,9 @@ fn entries(dir: &Path) -> anyhow::Result<Vec<String>> {
 
 fn remove_any(path: &Path) -> anyhow::Result<()> {
     match path.symlink_metadata() {
-        Ok(m) if m.is_dir() => remove_all(path),
-        Ok(_) => remove_file(path),
+        Ok(m) if m.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => fs::remove_file(path),
         Err(_) => Ok(()),
-    }
-}
-
-fn remove_all(path: &Path) -> anyhow::Result<()> {
-    match std::fs::remove_dir_all(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(e).with_context(|| format!("cannot remove {}", path.display()))
-        }
-        _ => Ok(()),
-    }
-}
-
-fn remove_file(path: &Path) -> anyhow::Result<()> {
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(e).with_context(|| format!("cannot remove {}", path.display()))
-        }
-        _ => Ok(()),
     }
 }
 
