@@ -34,13 +34,8 @@ if (!is_array($plan) || !is_string($plan['home'] ?? null)) {
 }
 $home = $plan['home'];
 
-// What a web request would carry: WordPress derives URLs and cookies from them.
-$_SERVER['HTTP_HOST'] = parse_url($home, PHP_URL_HOST) .
-    (parse_url($home, PHP_URL_PORT) ? ':' . parse_url($home, PHP_URL_PORT) : '');
-$_SERVER['HTTPS'] = 'on';
-$_SERVER['REQUEST_URI'] = '/wp-admin/upgrade.php';
-$_SERVER['SERVER_PROTOCOL'] = 'HTTP/1.1';
-$_SERVER['REQUEST_METHOD'] = 'GET';
+require __DIR__ . '/cli-request.php';
+inception_cli_request($home, '/wp-admin/upgrade.php');
 
 define('WP_INSTALLING', true);
 

@@ -51,13 +51,8 @@ $config = @file_get_contents(getcwd() . '/wp-config.php');
 if ($config !== false && preg_match("/define\\(\\s*'WP_HOME'\\s*,\\s*'([^']*)'/", $config, $m)) {
     $home = $m[1];
 }
-$_SERVER['HTTP_HOST'] = parse_url($home, PHP_URL_HOST) .
-    (parse_url($home, PHP_URL_PORT) ? ':' . parse_url($home, PHP_URL_PORT) : '');
-$_SERVER['SERVER_NAME'] = parse_url($home, PHP_URL_HOST);
-$_SERVER['HTTPS'] = 'on';
-$_SERVER['REQUEST_URI'] = '/';
-$_SERVER['SERVER_PROTOCOL'] = 'HTTP/1.1';
-$_SERVER['REQUEST_METHOD'] = 'GET';
+require __DIR__ . '/cli-request.php';
+inception_cli_request($home);
 
 // Without a site, WordPress would answer with a redirection to its installer.
 if ($command === 'core is-installed') {
