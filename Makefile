@@ -119,8 +119,13 @@ base: ## Make sure the debian:bookworm base image exists (built with debootstrap
 	@$(SUDO) srcs/tools/base-image.sh
 
 vendor: ## Vendor the Rust crates into vendor/ for offline image builds (needs cargo)
-	@if command -v cargo >/dev/null; then \
-		cargo vendor --locked --quiet vendor >/dev/null && echo "vendor: crates in vendor/"; \
+	@# vendor/.Cargo.lock is the lock file the crates were vendored from: while it matches,
+	@# nothing is rewritten (cargo vendor empties vendor/ first, under any build reading it).
+	@if ls vendor/*/.cargo-checksum.json >/dev/null 2>&1 && cmp -s Cargo.lock vendor/.Cargo.lock; then \
+		echo "vendor: crates in vendor/ match Cargo.lock"; \
+	elif command -v cargo >/dev/null; then \
+		cargo vendor --locked --quiet vendor >/dev/null && cp Cargo.lock vendor/.Cargo.lock && \
+		echo "vendor: crates in vendor/"; \
 	elif ls vendor/*/.cargo-checksum.json >/dev/null 2>&1; then \
 		echo "vendor: no cargo on this machine; the compile stage uses the crates already in vendor/"; \
 	else \
