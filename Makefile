@@ -118,19 +118,8 @@ configure: ## Create srcs/.env and missing secrets (never overwrites)
 base: ## Make sure the debian:bookworm base image exists (built with debootstrap if needed)
 	@$(SUDO) srcs/tools/base-image.sh
 
-vendor: ## Vendor the Rust crates into vendor/ for offline image builds (needs cargo)
-	@# vendor/.Cargo.lock is the lock file the crates were vendored from: while it matches,
-	@# nothing is rewritten (cargo vendor empties vendor/ first, under any build reading it).
-	@if ls vendor/*/.cargo-checksum.json >/dev/null 2>&1 && cmp -s Cargo.lock vendor/.Cargo.lock; then \
-		echo "vendor: crates in vendor/ match Cargo.lock"; \
-	elif command -v cargo >/dev/null; then \
-		cargo vendor --locked --quiet vendor >/dev/null && cp Cargo.lock vendor/.Cargo.lock && \
-		echo "vendor: crates in vendor/"; \
-	elif ls vendor/*/.cargo-checksum.json >/dev/null 2>&1; then \
-		echo "vendor: no cargo on this machine; the compile stage uses the crates already in vendor/"; \
-	else \
-		echo "vendor: no cargo on this machine; the compile stage fetches crates online"; \
-	fi
+vendor: ## Vendor the Rust crates into vendor/ and pack them for offline image builds (needs cargo)
+	@srcs/tools/vendor.sh
 
 build: configure base ## Build the images `make` runs (BONUS=1: every image), compiling the workspace once
 	@# Nothing to do when every image carries the hash of the current sources (a no-op
@@ -142,14 +131,9 @@ build: configure base ## Build the images `make` runs (BONUS=1: every image), co
 	fi
 
 images: # (build's work) compose build, labelling the images with the source hash
-	@mkdir -p "$(LOG_DIR)"
-	@echo "build: images of $(if $(filter bonus,$(PROFILES)),every service,the mandatory services) (log: $(LOG_DIR)/build.log)"
-	@# mariadb first: its compile stage compiles the workspace (when the cache does not have
-	@# it); then every image in parallel, their compile stages all taken from the cache.
+	@echo "build: images of $(if $(filter bonus,$(PROFILES)),every service,the mandatory services) (logs: $(LOG_DIR)/build-*.log)"
 	@source="$$($(SUDO) srcs/tools/source-hash.sh)"; \
-	{ $(SUDO) env INCEPTION_SOURCE="$$source" $(COMPOSE) build mariadb && \
-		$(SUDO) env INCEPTION_SOURCE="$$source" $(COMPOSE) build --parallel; } \
-		>"$(LOG_DIR)/build.log" 2>&1 || { tail -n 40 "$(LOG_DIR)/build.log"; exit 1; }
+	$(SUDO) env INCEPTION_SOURCE="$$source" srcs/tools/build-images.sh "$(LOG_DIR)" $(SERVICES) -- $(COMPOSE)
 	@# Service images a rebuild replaced (untagged), and the build stages' cache: the newest
 	@# image of each stage stays (the next build starts from it), older ones would pile up.
 	@$(SUDO) docker image prune -f --filter label=org.inception.stage=service >/dev/null
@@ -157,7 +141,7 @@ images: # (build's work) compose build, labelling the images with the source has
 		$(SUDO) docker images -q --filter "label=org.inception.stage=$$stage" | tail -n +2 | \
 			xargs -r $(SUDO) docker rmi >/dev/null 2>&1 || true; \
 	done
-	@echo "build: images ready; Rust workspace compiled $$(grep -c '^cargo-build: compiling the workspace' "$(LOG_DIR)/build.log" || true) time(s) (0: unchanged, from the layer cache)"
+	@echo "build: images ready; Rust workspace compiled $$(cat "$(LOG_DIR)"/build-*.log | grep -c '^cargo-build: compiling the workspace' || true) time(s) (0: unchanged, from the layer cache)"
 
 up: ## Start the stack in the background (BONUS=1: with the bonus services)
 	@# Containers of services this mode does not run (left by an earlier `make bonus`) go.

@@ -44,6 +44,21 @@ fn every_service_dockerfile_shares_one_byte_identical_compile_stage() {
             "{s} uses an outside builder image"
         );
     }
+    // The packages stage comes before the compile stage (srcs/tools/build-images.sh builds
+    // it while the workspace compiles), and the service stage starts from it.
+    for s in ALL_SERVICES {
+        let dockerfile = read(s);
+        let packages = dockerfile.find("FROM debian:bookworm AS packages\n");
+        let manifests = dockerfile.find("FROM debian:bookworm AS manifests\n");
+        assert!(
+            matches!((packages, manifests), (Some(p), Some(m)) if p < m),
+            "{s}: no packages stage before the compile stage"
+        );
+        assert!(
+            dockerfile.contains("\nFROM packages\n"),
+            "{s}: the service stage does not start from the packages stage"
+        );
+    }
 }
 
 #[test]
