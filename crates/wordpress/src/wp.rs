@@ -32,13 +32,38 @@ const SUPPORTED: &[&str] = &[
     "core is-installed",
     "core version",
     "config path",
+    "config get <name>",
+    "config list",
     "option get <key>",
+    "option update <key> <value>",
+    "option list",
     "user list",
+    "user get <user>",
+    "user create <login> <email>",
+    "user update <user>...",
+    "user delete <user>...",
     "post list",
-    "comment create",
+    "post get <id>",
+    "post create",
+    "post update <id>...",
+    "post delete <id>...",
     "comment list",
+    "comment create",
     "comment delete <id>...",
+    "comment approve <id>...",
+    "plugin list",
+    "plugin activate <plugin>...",
+    "plugin deactivate <plugin>...",
+    "plugin install <zip file>",
+    "theme list",
+    "theme activate <theme>",
     "db check",
+    "db query <sql>",
+    "cache flush",
+    "cron event list",
+    "cron event run",
+    "rewrite flush",
+    "search-replace <old> <new> [<table>...]",
     "--version",
 ];
 
@@ -79,6 +104,32 @@ const COMMENT: Object = Object {
         "comment_author_email",
     ],
 };
+
+const OPTION: Object = Object {
+    prefix: "option",
+    id: "option_name",
+    fields: &["option_name", "option_value"],
+};
+const CONFIG: Object = Object {
+    prefix: "",
+    id: "name",
+    fields: &["name", "value", "type"],
+};
+const PLUGIN: Object = Object {
+    prefix: "",
+    id: "name",
+    fields: &["name", "status", "update", "version"],
+};
+const THEME: Object = PLUGIN;
+const CRON_EVENT: Object = Object {
+    prefix: "",
+    id: "hook",
+    fields: &["hook", "next_run_gmt", "next_run_relative", "recurrence"],
+};
+
+/// Commands of one word, and commands of three words (by their first two).
+const SINGLES: &[&str] = &["search-replace"];
+const GROUPS: &[&str] = &["cron event"];
 
 /// A command line, read as wp-cli reads it.
 #[derive(Debug, PartialEq)]
@@ -136,10 +187,26 @@ impl Invocation {
         inv
     }
 
-    /// The command's name: its first two words.
-    fn command(&self) -> String {
-        let words: Vec<&str> = self.positional.iter().take(2).map(String::as_str).collect();
-        words.join(" ")
+    /// The command's name: its first two words (one for `search-replace`, three for
+    /// `cron event ...`), and the
+    /// number of words it takes.
+    fn command(&self) -> (String, usize) {
+        let name = |n: usize| {
+            let words: Vec<&str> = self.positional.iter().take(n).map(String::as_str).collect();
+            words.join(" ")
+        };
+        if SINGLES.contains(&name(1).as_str()) {
+            (name(1), 1)
+        } else if GROUPS.contains(&name(2).as_str()) && self.positional.len() > 2 {
+            (name(3), 3)
+        } else {
+            (name(2), 2)
+        }
+    }
+
+    /// The positional arguments after the command's words.
+    fn args(&self, words: usize) -> &[String] {
+        self.positional.get(words..).unwrap_or_default()
     }
 
     /// Removes an associative argument, as text.
@@ -165,13 +232,18 @@ impl<T: Into<String>> From<T> for Failure {
 #[derive(Debug, Default, PartialEq)]
 pub struct Done {
     pub stdout: String,
+    /// Warnings (`Warning: …` lines).
+    pub stderr: String,
     /// The exit status (`core is-installed` answers with it).
     pub status: u8,
 }
 
 impl Done {
     fn out(stdout: String) -> Done {
-        Done { stdout, status: 0 }
+        Done {
+            stdout,
+            ..Done::default()
+        }
     }
 }
 
@@ -193,6 +265,8 @@ pub fn main<I: IntoIterator<Item = String>>(args: I) -> ExitCode {
                 done.stdout
             };
             let _ = stdout.write_all(text.as_bytes());
+            let _ = stdout.flush();
+            eprint!("{}", done.stderr);
             ExitCode::from(done.status)
         }
         Err(Failure(message)) => {
@@ -258,13 +332,18 @@ pub fn run(inv: &mut Invocation, php: &mut dyn Backend) -> Result<Done, Failure>
         }
         return Ok(Done::out(help()));
     }
-    let command = inv.command();
+    let (command, words) = inv.command();
     let path = inv.path.clone();
     let needs = |n: usize, usage: &str, inv: &Invocation| -> Result<(), Failure> {
-        if inv.positional.len() < 2 + n {
+        if inv.args(words).len() < n {
             return Err(Failure(format!("Too few arguments. Usage: wp {usage}")));
         }
         Ok(())
+    };
+    let call = Call {
+        command: &command,
+        words,
+        path: &path,
     };
     match command.as_str() {
         "core version" => Ok(Done::out(format!("{}\n", wordpress_version(&path)?))),
@@ -273,48 +352,120 @@ pub fn run(inv: &mut Invocation, php: &mut dyn Backend) -> Result<Done, Failure>
             wordpress(&path)?;
             let a = php.call(&path, json!({"command": command}))?;
             Ok(Done {
-                stdout: String::new(),
                 status: if a["installed"] == Value::Bool(true) {
                     0
                 } else {
                     1
                 },
+                ..Done::default()
             })
         }
-        "option get" => {
-            needs(1, "option get <key> [--format=<format>]", inv)?;
+        "option get" | "config get" => {
+            needs(1, &format!("{command} <name> [--format=<format>]"), inv)?;
             let format = inv.take("format");
-            let a = request(inv, &path, php, &command)?;
-            let value = &a["value"];
-            Ok(Done::out(match (format.as_deref(), value) {
-                (Some("json"), v) => format!("{v}\n"),
-                (_, Value::Array(_) | Value::Object(_)) => {
-                    format!(
-                        "{}\n",
-                        serde_json::to_string_pretty(value).unwrap_or_default()
-                    )
-                }
-                (_, v) => format!("{}\n", format::text(v)),
-            }))
+            let a = call.request(inv, php)?;
+            Ok(Done::out(value(&a, format.as_deref())))
         }
-        "user list" => list(inv, &path, php, &command, &USER),
-        "post list" => list(inv, &path, php, &command, &POST),
-        "comment list" => list(inv, &path, php, &command, &COMMENT),
-        "comment create" => {
-            let porcelain = inv.assoc.remove("porcelain") == Some(Value::Bool(true));
-            let a = request(inv, &path, php, &command)?;
-            Ok(Done::out(if porcelain {
-                format!("{}\n", format::text(&a["id"]))
+        "option update" => {
+            needs(2, "option update <key> <value> [--format=<format>]", inv)?;
+            action(inv, &call, php)
+        }
+        "option list" => list(inv, &call, php, &OPTION),
+        "config list" => list(inv, &call, php, &CONFIG),
+        "user list" => list(inv, &call, php, &USER),
+        "post list" => list(inv, &call, php, &POST),
+        "comment list" => list(inv, &call, php, &COMMENT),
+        "plugin list" => list(inv, &call, php, &PLUGIN),
+        "theme list" => list(inv, &call, php, &THEME),
+        "cron event list" => list(inv, &call, php, &CRON_EVENT),
+        "user get" => {
+            needs(
+                1,
+                "user get <user> [--field=<field>] [--format=<format>]",
+                inv,
+            )?;
+            get(inv, &call, php, &USER)
+        }
+        "post get" => {
+            needs(
+                1,
+                "post get <id> [--field=<field>] [--format=<format>]",
+                inv,
+            )?;
+            get(inv, &call, php, &POST)
+        }
+        "user create" => {
+            needs(
+                2,
+                "user create <user-login> <user-email> [--role=<role>] [--user_pass=<password>] [--porcelain]",
+                inv,
+            )?;
+            action(inv, &call, php)
+        }
+        "post create" | "comment create" | "cache flush" | "rewrite flush" | "cron event run" => {
+            action(inv, &call, php)
+        }
+        "user update" | "user delete" | "post update" | "post delete" | "comment delete"
+        | "comment approve" | "plugin activate" | "plugin deactivate" => {
+            let what = if command.starts_with("plugin") {
+                "plugin"
+            } else if command.starts_with("user") {
+                "user"
             } else {
-                success_lines(&a)
-            }))
+                "id"
+            };
+            needs(1, &format!("{command} <{what}>..."), inv)?;
+            action(inv, &call, php)
         }
-        "comment delete" => {
-            needs(1, "comment delete <id>... [--force]", inv)?;
-            let a = request(inv, &path, php, &command)?;
-            Ok(Done::out(success_lines(&a)))
+        "theme activate" => {
+            needs(1, "theme activate <theme>", inv)?;
+            action(inv, &call, php)
         }
-        "db check" => db_check(inv, &path, php, &command),
+        "plugin install" => {
+            needs(1, "plugin install <zip file> [--activate] [--force]", inv)?;
+            // The zip is named from where wp was called; wp.php runs in the webroot.
+            let zip = std::path::absolute(&inv.positional[words])
+                .map_err(|e| format!("{}: {e}", inv.positional[words]))?;
+            inv.positional[words] = zip.display().to_string();
+            action(inv, &call, php)
+        }
+        "db check" => db_check(inv, &call, php),
+        "db query" => {
+            needs(1, "db query <sql>", inv)?;
+            let a = call.request(inv, php)?;
+            let fields = names(&a["fields"]);
+            if fields.is_empty() {
+                return Ok(Done::default());
+            }
+            Ok(Done::out(format::render(
+                &rows(&a),
+                &fields,
+                Format::Table,
+                "",
+                false,
+            )))
+        }
+        "search-replace" => {
+            needs(
+                2,
+                "search-replace <old> <new> [<table>...] [--dry-run] [--skip-columns=<columns>]",
+                inv,
+            )?;
+            let format = Format::parse(&inv.take("format").unwrap_or_else(|| "table".into()))?;
+            let a = call.request(inv, php)?;
+            let mut done = Done {
+                stderr: warnings(&a),
+                ..Done::default()
+            };
+            if format == Format::Count {
+                done.stdout = format!("{}\n", format::text(&a["count"]));
+                return Ok(done);
+            }
+            let tty = std::io::stdout().is_terminal();
+            done.stdout = format::render(&rows(&a), &names(&a["fields"]), format, "", tty);
+            done.stdout.push_str(&success_lines(&a));
+            Ok(done)
+        }
         _ => Err(Failure(format!(
             "'{command}' is not a supported wp command here. Supported: {}.",
             SUPPORTED.join(", ")
@@ -322,73 +473,171 @@ pub fn run(inv: &mut Invocation, php: &mut dyn Backend) -> Result<Done, Failure>
     }
 }
 
-/// Sends the command with its arguments (the words after the command's two) to wp.php.
-fn request(
-    inv: &Invocation,
-    path: &Path,
-    php: &mut dyn Backend,
-    command: &str,
-) -> Result<Value, Failure> {
-    wordpress(path)?;
-    php.call(
-        path,
-        json!({
-            "command": command,
-            "args": inv.positional[2..],
-            "assoc": inv.assoc,
-        }),
-    )
+/// A command on its way to wp.php.
+struct Call<'a> {
+    command: &'a str,
+    words: usize,
+    path: &'a Path,
+}
+
+impl Call<'_> {
+    /// Sends the command with its positional arguments (after the command's words) and its
+    /// associative ones to wp.php.
+    fn request(&self, inv: &Invocation, php: &mut dyn Backend) -> Result<Value, Failure> {
+        wordpress(self.path)?;
+        php.call(
+            self.path,
+            json!({
+                "command": self.command,
+                "args": inv.args(self.words),
+                "assoc": inv.assoc,
+            }),
+        )
+    }
+}
+
+/// A value as `option get` and `config get` print it: arrays and objects as JSON, in the
+/// text wp.php wrote (which keeps their keys' order), scalars as text.
+fn value(a: &Value, format: Option<&str>) -> String {
+    let v = &a["value"];
+    let text = |key: &str| match &a[key] {
+        Value::String(s) => s.clone(),
+        _ => v.to_string(),
+    };
+    match (format, v) {
+        (Some("json"), _) => format!("{}\n", text("json")),
+        (_, Value::Array(_) | Value::Object(_)) => format!("{}\n", text("pretty")),
+        (_, v) => format!("{}\n", format::text(v)),
+    }
+}
+
+/// A command that changes something: its lines, `Success:` lines and what follows them
+/// (a new user's password), warnings on stderr; `--porcelain`: the new object's id only.
+fn action(inv: &mut Invocation, call: &Call, php: &mut dyn Backend) -> Result<Done, Failure> {
+    let porcelain = inv.assoc.remove("porcelain") == Some(Value::Bool(true));
+    let a = call.request(inv, php)?;
+    let mut out = String::new();
+    if porcelain {
+        out = format!("{}\n", format::text(&a["id"]));
+    } else {
+        for line in names(&a["lines"]) {
+            out.push_str(&format!("{line}\n"));
+        }
+        out.push_str(&success_lines(&a));
+    }
+    for line in names(&a["after"]) {
+        out.push_str(&format!("{line}\n"));
+    }
+    Ok(Done {
+        stdout: out,
+        stderr: warnings(&a),
+        status: 0,
+    })
+}
+
+/// A list of strings in an answer.
+fn names(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| a.iter().map(format::text).collect())
+        .unwrap_or_default()
+}
+
+fn warnings(a: &Value) -> String {
+    names(&a["warnings"])
+        .iter()
+        .map(|w| format!("Warning: {w}\n"))
+        .collect()
 }
 
 fn success_lines(a: &Value) -> String {
-    let lines = a["success"].as_array().cloned().unwrap_or_default();
-    lines
+    names(&a["success"])
         .iter()
-        .map(|l| format!("Success: {}\n", format::text(l)))
+        .map(|l| format!("Success: {l}\n"))
         .collect()
+}
+
+fn rows(a: &Value) -> Vec<Row> {
+    a["rows"]
+        .as_array()
+        .map(|r| r.iter().filter_map(|r| r.as_object().cloned()).collect())
+        .unwrap_or_default()
+}
+
+/// The fields `--field` or `--fields` ask for, or the object's default ones.
+fn chosen_fields(
+    rows: &[Row],
+    object: &Object,
+    fields: Option<String>,
+    default: Vec<String>,
+) -> Result<Vec<String>, Failure> {
+    Ok(match fields {
+        Some(f) => f
+            .split(',')
+            .map(|f| format::resolve(rows, object.prefix, f.trim()))
+            .collect::<Result<_, _>>()?,
+        None => default,
+    })
 }
 
 /// `wp <object> list`: the rows wp.php finds with the filters given, formatted here.
 fn list(
     inv: &mut Invocation,
-    path: &Path,
+    call: &Call,
     php: &mut dyn Backend,
-    command: &str,
     object: &Object,
 ) -> Result<Done, Failure> {
     let format = Format::parse(&inv.take("format").unwrap_or_else(|| "table".into()))?;
     let field = inv.take("field");
     let fields = inv.take("fields");
-    let a = request(inv, path, php, command)?;
-    let rows: Vec<Row> = a["rows"]
-        .as_array()
-        .map(|r| r.iter().filter_map(|r| r.as_object().cloned()).collect())
-        .unwrap_or_default();
+    let a = call.request(inv, php)?;
+    let rows = rows(&a);
     if let Some(field) = field {
         let field = format::resolve(&rows, object.prefix, &field)?;
         return Ok(Done::out(format::render_field(&rows, &field, format)));
     }
-    let fields: Vec<String> = match fields {
-        Some(f) => f
-            .split(',')
-            .map(|f| format::resolve(&rows, object.prefix, f.trim()))
-            .collect::<Result<_, _>>()?,
-        None => object.fields.iter().map(|f| f.to_string()).collect(),
-    };
+    let default = object.fields.iter().map(|f| f.to_string()).collect();
+    let fields = chosen_fields(&rows, object, fields, default)?;
     let tty = std::io::stdout().is_terminal();
     Ok(Done::out(format::render(
         &rows, &fields, format, object.id, tty,
     )))
 }
 
-/// `wp db check`: one `db.table  OK` line per table, as mysqlcheck prints them.
-fn db_check(
-    inv: &Invocation,
-    path: &Path,
+/// `wp <object> get <id>`: one object, as a table of its fields and values (or one value
+/// with `--field`, an object with `--format=json`).
+fn get(
+    inv: &mut Invocation,
+    call: &Call,
     php: &mut dyn Backend,
-    command: &str,
+    object: &Object,
 ) -> Result<Done, Failure> {
-    let a = request(inv, path, php, command)?;
+    let format = Format::parse(&inv.take("format").unwrap_or_else(|| "table".into()))?;
+    let field = inv.take("field");
+    let fields = inv.take("fields");
+    let a = call.request(inv, php)?;
+    let row = a["row"].as_object().cloned().unwrap_or_default();
+    let rows = vec![row.clone()];
+    if let Some(field) = field {
+        let field = format::resolve(&rows, object.prefix, &field)?;
+        let v = json!({"value": row.get(&field).unwrap_or(&Value::Null)});
+        return Ok(Done::out(value(
+            &v,
+            (format == Format::Json).then_some("json"),
+        )));
+    }
+    // wp.php says the fields' order (a JSON object's keys come here sorted).
+    let order = match names(&a["fields"]) {
+        f if f.is_empty() => row.keys().cloned().collect(),
+        f => f,
+    };
+    let fields = chosen_fields(&rows, object, fields, order)?;
+    let tty = std::io::stdout().is_terminal();
+    Ok(Done::out(format::render_object(&row, &fields, format, tty)))
+}
+
+/// `wp db check`: one `db.table  OK` line per table, as mysqlcheck prints them.
+fn db_check(inv: &Invocation, call: &Call, php: &mut dyn Backend) -> Result<Done, Failure> {
+    let a = call.request(inv, php)?;
     let mut out = String::new();
     let mut bad = Vec::new();
     for check in a["checks"].as_array().into_iter().flatten() {
@@ -596,11 +845,143 @@ mod tests {
         assert!(r.unwrap_err().0.starts_with("Too few arguments."));
         let (r, _) = run_with(&["comment", "delete", "--force"], json!({}));
         assert!(r.unwrap_err().0.contains("comment delete <id>"));
-        let (r, _) = run_with(&["plugin", "list"], json!({}));
+        let (r, _) = run_with(&["plugin", "update", "akismet"], json!({}));
         let e = r.unwrap_err().0;
-        assert!(e.starts_with("'plugin list' is not a supported wp command here. Supported:"));
+        assert!(e.starts_with("'plugin update' is not a supported wp command here. Supported:"));
         assert!(e.contains("comment delete"), "{e}");
         assert!(sent.is_empty());
+    }
+
+    #[test]
+    fn cron_event_commands_take_three_words() {
+        let events = json!({"rows": [{"hook": "wp_version_check", "next_run_gmt": "2026-12-01 10:00:00",
+            "next_run_relative": "2 hours", "recurrence": "12 hours", "time": 1}]});
+        let (r, sent) = run_with(
+            &["cron", "event", "list", "--fields=hook,recurrence"],
+            events,
+        );
+        assert_eq!(
+            r.unwrap().stdout,
+            "hook\trecurrence\nwp_version_check\t12 hours\n"
+        );
+        assert_eq!(sent[0]["command"], "cron event list");
+        assert_eq!(sent[0]["args"], json!([]));
+        let ran = json!({"lines": ["Executed the cron event 'a' in 0.001s."],
+            "success": ["Executed a total of 1 cron event."]});
+        let (r, sent) = run_with(&["cron", "event", "run", "--due-now"], ran);
+        assert_eq!(
+            r.unwrap().stdout,
+            "Executed the cron event 'a' in 0.001s.\nSuccess: Executed a total of 1 cron event.\n"
+        );
+        assert_eq!(sent[0]["assoc"], json!({"due-now": true}));
+    }
+
+    #[test]
+    fn get_prints_fields_in_wordpress_order() {
+        let post = json!({"row": {"ID": 5, "post_title": "Hello", "post_status": "publish"},
+            "fields": ["ID", "post_title", "post_status"]});
+        let (r, sent) = run_with(&["post", "get", "5"], post.clone());
+        assert_eq!(
+            r.unwrap().stdout,
+            "Field\tValue\nID\t5\npost_title\tHello\npost_status\tpublish\n"
+        );
+        assert_eq!(sent[0]["args"], json!(["5"]));
+        let (r, _) = run_with(&["post", "get", "5", "--field=title"], post.clone());
+        assert_eq!(r.unwrap().stdout, "Hello\n");
+        let (r, _) = run_with(
+            &["post", "get", "5", "--format=json", "--fields=ID,title"],
+            post,
+        );
+        assert_eq!(r.unwrap().stdout, "{\"ID\":5,\"post_title\":\"Hello\"}\n");
+        let (r, _) = run_with(&["user", "get"], json!({}));
+        assert!(r.unwrap_err().0.starts_with("Too few arguments."));
+    }
+
+    #[test]
+    fn actions_print_lines_success_and_what_follows() {
+        let created = json!({"id": 3, "success": ["Created user 3."], "after": ["Password: x"]});
+        let (r, sent) = run_with(
+            &["user", "create", "bob", "bob@example.com"],
+            created.clone(),
+        );
+        assert_eq!(r.unwrap().stdout, "Success: Created user 3.\nPassword: x\n");
+        assert_eq!(sent[0]["args"], json!(["bob", "bob@example.com"]));
+        let (r, _) = run_with(
+            &[
+                "user",
+                "create",
+                "bob",
+                "bob@example.com",
+                "--user_pass=y",
+                "--porcelain",
+            ],
+            json!({"id": 3, "success": ["Created user 3."]}),
+        );
+        assert_eq!(r.unwrap().stdout, "3\n");
+        let (r, _) = run_with(
+            &["theme", "activate", "twentytwentyfive"],
+            json!({"success": [], "warnings": ["The 'Twenty Twenty-Five' theme is already active."]}),
+        );
+        let done = r.unwrap();
+        assert_eq!(done.stdout, "");
+        assert_eq!(
+            done.stderr,
+            "Warning: The 'Twenty Twenty-Five' theme is already active.\n"
+        );
+        let (r, _) = run_with(&["user", "create", "bob"], json!({}));
+        assert!(r.unwrap_err().0.contains("<user-email>"));
+    }
+
+    #[test]
+    fn db_query_prints_a_header_and_tab_separated_rows() {
+        let result = json!({"fields": ["ID", "user_login"], "rows": [{"ID": "1", "user_login": "webmaster"}]});
+        let (r, sent) = run_with(
+            &["db", "query", "SELECT ID, user_login FROM wp_users"],
+            result,
+        );
+        assert_eq!(r.unwrap().stdout, "ID\tuser_login\n1\twebmaster\n");
+        assert_eq!(
+            sent[0]["args"],
+            json!(["SELECT ID, user_login FROM wp_users"])
+        );
+        let (r, _) = run_with(
+            &[
+                "db",
+                "query",
+                "UPDATE wp_options SET option_value=1 WHERE 0",
+            ],
+            json!({"fields": [], "rows": []}),
+        );
+        assert_eq!(r.unwrap().stdout, "");
+    }
+
+    #[test]
+    fn search_replace_reports_per_column_then_the_total() {
+        let report = json!({"fields": ["Table", "Column", "Replacements", "Type"],
+            "rows": [{"Table": "wp_options", "Column": "option_value", "Replacements": 2, "Type": "PHP"}],
+            "count": 2, "success": ["2 replacements to be made."]});
+        let (r, sent) = run_with(&["search-replace", "a", "b", "--dry-run"], report.clone());
+        assert_eq!(
+            r.unwrap().stdout,
+            "Table\tColumn\tReplacements\tType\nwp_options\toption_value\t2\tPHP\nSuccess: 2 replacements to be made.\n"
+        );
+        assert_eq!(sent[0]["args"], json!(["a", "b"]));
+        assert_eq!(sent[0]["assoc"], json!({"dry-run": true}));
+        let (r, _) = run_with(&["search-replace", "a", "b", "--format=count"], report);
+        assert_eq!(r.unwrap().stdout, "2\n");
+        let (r, _) = run_with(&["search-replace", "a"], json!({}));
+        assert!(r.unwrap_err().0.starts_with("Too few arguments."));
+    }
+
+    #[test]
+    fn plugin_install_sends_the_zip_path_absolute() {
+        let (r, sent) = run_with(
+            &["plugin", "install", "hello.zip", "--activate"],
+            json!({"success": ["Installed 1 of 1 plugins."]}),
+        );
+        assert_eq!(r.unwrap().stdout, "Success: Installed 1 of 1 plugins.\n");
+        let zip = sent[0]["args"][0].as_str().unwrap().to_owned();
+        assert!(zip.starts_with('/') && zip.ends_with("/hello.zip"), "{zip}");
     }
 
     #[test]

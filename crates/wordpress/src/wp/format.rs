@@ -122,6 +122,41 @@ pub fn render(rows: &[Row], fields: &[String], format: Format, id: &str, tty: bo
     }
 }
 
+/// One object as wp-cli's `get` commands print it: a table (or CSV) of `Field` and `Value`
+/// rows; JSON: the object, its fields in order; YAML: a mapping.
+pub fn render_object(row: &Row, fields: &[String], format: Format, tty: bool) -> String {
+    let value = |f: &str| row.get(f).cloned().unwrap_or(Value::Null);
+    match format {
+        Format::Json => {
+            let pairs: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{}:{}", Value::String(f.clone()), value(f)))
+                .collect();
+            format!("{{{}}}\n", pairs.join(","))
+        }
+        Format::Yaml => {
+            let mut out = String::from("---\n");
+            for f in fields {
+                out.push_str(&format!("{f}: {}\n", yaml_scalar(&value(f))));
+            }
+            out
+        }
+        _ => {
+            let pairs: Vec<Row> = fields
+                .iter()
+                .map(|f| {
+                    let mut r = Row::new();
+                    r.insert("Field".into(), Value::String(f.clone()));
+                    r.insert("Value".into(), value(f));
+                    r
+                })
+                .collect();
+            let columns = ["Field".to_owned(), "Value".to_owned()];
+            render(&pairs, &columns, format, "Field", tty)
+        }
+    }
+}
+
 /// `--field=F`: one value per line (in json, an array of the values).
 pub fn render_field(rows: &[Row], field: &str, format: Format) -> String {
     match format {
@@ -351,6 +386,24 @@ mod tests {
         assert_eq!(
             resolve(&rows(), "user", "user_pass").unwrap_err(),
             "Invalid field: user_pass."
+        );
+    }
+
+    #[test]
+    fn one_object_as_field_value_rows() {
+        let row = rows()[0].clone();
+        let f = fields(&["user_login", "ID"]);
+        assert_eq!(
+            render_object(&row, &f, Format::Table, false),
+            "Field\tValue\nuser_login\twebmaster\nID\t1\n"
+        );
+        assert_eq!(
+            render_object(&row, &f, Format::Json, false),
+            "{\"user_login\":\"webmaster\",\"ID\":1}\n"
+        );
+        assert_eq!(
+            render_object(&row, &f, Format::Yaml, false),
+            "---\nuser_login: webmaster\nID: 1\n"
         );
     }
 
