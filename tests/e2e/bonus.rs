@@ -391,3 +391,11 @@ fn make_bonus_gives_wordpress_the_object_cache_and_make_takes_it_away() {
     assert!(!page().contains("object cache:"));
     assert_eq!(stack.services(true), ["mariadb", "nginx", "wordpress"]);
 }
+
+/// As with the official redis image: `--version` prints without a password or any setup.
+#[test]
+fn redis_version_prints_without_a_password_or_setup() {
+    let o = docker(&["run", "--rm", image("redis"), "--version"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).starts_with("Redis server v="), "{}", stdout(&o));
+}

@@ -3,12 +3,16 @@
 //! - `health [--pace SECONDS]`: check the running service by its own protocol, print one
 //!   line, exit 0 or 1 (see [`crate::probe::health`]);
 //! - no argument, the service's own program, or arguments starting with `-`: prepare the
-//!   service, then run it with those arguments;
+//!   service, then run it with those arguments (after the image's CMD);
+//! - a first argument ending in `.conf`: the program's own configuration file, which takes
+//!   the place of the CMD's arguments (`docker run redis:inception /my/redis.conf`, as the
+//!   official redis image takes it);
 //! - anything else: run that command instead (`docker run IMAGE echo hi`).
 //!
 //! A service command line that only asks for information ([`wants_help`]: `--help`,
-//! `--version`, ...) is run as it is, without preparing anything, as the official
-//! images do (`docker run mariadb:inception --verbose --help`). Whatever runs is this
+//! `--version`, ...) is the program with those arguments alone, run as it is without
+//! preparing anything, as the official images do (`docker run mariadb:inception --verbose
+//! --help`, `docker run redis:inception --version`). Whatever runs is this
 //! process's child, and this process stays PID 1 until it ends ([`pid1::run_service`]).
 
 use std::process::ExitCode;
@@ -64,14 +68,27 @@ impl Action {
     /// service's own program; `default` is the service command line (the image's CMD).
     pub fn parse(args: Vec<String>, is_service: impl Fn(&str) -> bool, default: &[&str]) -> Action {
         let default: Vec<String> = default.iter().map(|s| s.to_string()).collect();
+        // The program alone, then the arguments.
+        let program = || -> Vec<String> {
+            default
+                .iter()
+                .take(1)
+                .cloned()
+                .chain(args.iter().cloned())
+                .collect()
+        };
         match args.first().map(String::as_str) {
             Some("health") => Action::Health(args[1..].to_vec()),
             None => Action::Serve(default),
             Some(a) if a.starts_with('-') => {
+                if wants_help(&program()) {
+                    return Action::Other(program());
+                }
                 let mut argv = default;
                 argv.extend(args);
-                Action::serve(argv)
+                Action::Serve(argv)
             }
+            Some(a) if a.ends_with(".conf") => Action::serve(program()),
             Some(a) if is_service(a) => Action::serve(args),
             Some(_) => Action::Other(args),
         }
@@ -131,6 +148,42 @@ mod tests {
             Action::Other(v(&["mysqld", "-V"]))
         );
         assert_eq!(parse(&["health"]), Action::Health(vec![]));
+    }
+
+    #[test]
+    fn help_runs_the_program_alone_and_a_conf_file_replaces_the_cmd_arguments() {
+        let redis = |args: &[&str]| {
+            Action::parse(
+                v(args),
+                |a| a == "redis-server",
+                &["redis-server", "/run/redis/redis.conf"],
+            )
+        };
+        assert_eq!(
+            redis(&["--version"]),
+            Action::Other(v(&["redis-server", "--version"]))
+        );
+        assert_eq!(
+            redis(&["--appendonly", "yes"]),
+            Action::Serve(v(&[
+                "redis-server",
+                "/run/redis/redis.conf",
+                "--appendonly",
+                "yes"
+            ]))
+        );
+        assert_eq!(
+            redis(&["../test.conf", "--appendonly", "yes"]),
+            Action::Serve(v(&["redis-server", "../test.conf", "--appendonly", "yes"]))
+        );
+        assert_eq!(
+            redis(&["redis-server", "/etc/redis/redis.conf"]),
+            Action::Serve(v(&["redis-server", "/etc/redis/redis.conf"]))
+        );
+        assert_eq!(
+            redis(&["redis-cli", "--version"]),
+            Action::Other(v(&["redis-cli", "--version"]))
+        );
         assert_eq!(
             parse(&["health", "--pace", "5"]),
             Action::Health(v(&["--pace", "5"]))
