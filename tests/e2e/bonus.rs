@@ -370,9 +370,12 @@ fn make_bonus_gives_wordpress_the_object_cache_and_make_takes_it_away() {
             .to_owned()
     };
     let web = stack.https();
+    // The front page past nginx's cache, which WordPress must have rendered whole.
     let page = || {
-        web.request("/", &["-H", "Cookie: wordpress_no_cache=1"])
-            .body
+        let r = web.request("/", &["-H", "Cookie: wordpress_no_cache=1"]);
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("</html>"), "{}", r.body);
+        r.body
     };
 
     make("bonus");
