@@ -22,7 +22,7 @@ pub const CERT_FILE: &str = "inception.crt";
 /// Our key's file name in its directory.
 pub const KEY_FILE: &str = "inception.key";
 
-/// Certificate and key files for nginx.
+/// Certificate and key files of a service that terminates TLS (nginx, ftp).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pair {
     /// PEM certificate (chain).

@@ -27,8 +27,9 @@
 //! runs as its own user ([`crate::user::Account`]), while we stay root.
 //!
 //! The supervisor is process-wide (signals are), created once by [`install`] with its
-//! [`Options`]. One thread waits for signals (`sigwait`, through signal-hook) and reaps in a
-//! `waitpid(-1, WNOHANG)` loop; no other global state decides anything.
+//! [`Options`]. One thread waits for signals (signal-hook's iterator: its handler marks the
+//! signal and wakes the thread through a self-pipe) and reaps in a `waitpid(-1, WNOHANG)`
+//! loop; no other global state decides anything.
 //! See `signal(7)`, `waitpid(2)` and <https://github.com/krallin/tini>.
 
 use std::collections::HashMap;

@@ -9,7 +9,8 @@
 //! entrypoint does once its service is prepared. With `-g` (`--group`) COMMAND leads its
 //! own process group and signals go to the whole group, so that what a shell script
 //! started without `exec` gets them too (dumb-init's default).
-//! Containers that need no setup (and the PID 1 tests) use it.
+//! The PID 1 tests use it (tests/e2e/pid1.rs); no image of the stack needs it, since each
+//! service's own binary is its PID 1.
 
 use std::process::ExitCode;
 
