@@ -1,5 +1,5 @@
-//! The repository's shape as the rules and the design card fix it, read from the files
-//! themselves: the compile stage every service Dockerfile shares, and what compose builds.
+//! The repository's shape as the project fixes it, read from the files themselves: the
+//! compile stage every service Dockerfile shares, and what compose builds.
 
 use inception_tests::*;
 

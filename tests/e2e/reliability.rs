@@ -1,4 +1,4 @@
-//! Faults, stops, load, bad input and secrets (SPEC.md sections 2, 3 and 7).
+//! Faults, stops, load, bad input and secrets.
 
 use std::time::{Duration, Instant};
 

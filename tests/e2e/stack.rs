@@ -1,4 +1,5 @@
-//! The whole stack through nginx: what an evaluator checks (SPEC.md sections 1, 2 and 7).
+//! The whole stack through nginx: what an evaluator checks (the site over TLS 1.2/1.3 only,
+//! logins, comments, the three containers and their volumes).
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
