@@ -1,5 +1,5 @@
-//! The whole stack through nginx: what an evaluator checks (the site over TLS 1.2/1.3 only,
-//! logins, comments, the three containers and their volumes).
+//! The whole stack through nginx: HTTPS only, both users, persistence across down and up,
+//! a new port, a recreated WordPress, the page cache, wp-cron, and login floods.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
