@@ -187,9 +187,8 @@ impl Invocation {
         inv
     }
 
-    /// The command's name: its first two words (one for `search-replace`, three for
-    /// `cron event ...`), and the
-    /// number of words it takes.
+    /// The command's name, its first two words (one for `search-replace`, three for
+    /// `cron event ...`), and how many words that is.
     fn command(&self) -> (String, usize) {
         let name = |n: usize| {
             let words: Vec<&str> = self.positional.iter().take(n).map(String::as_str).collect();
@@ -563,20 +562,46 @@ fn rows(a: &Value) -> Vec<Row> {
         .unwrap_or_default()
 }
 
-/// The fields `--field` or `--fields` ask for, or the object's default ones.
-fn chosen_fields(
-    rows: &[Row],
-    object: &Object,
+/// The output options of list and get commands (`--format`, `--field`, `--fields`), taken
+/// out of the arguments before these go to wp.php.
+struct Output {
+    format: Format,
+    field: Option<String>,
     fields: Option<String>,
-    default: Vec<String>,
-) -> Result<Vec<String>, Failure> {
-    Ok(match fields {
-        Some(f) => f
-            .split(',')
-            .map(|f| format::resolve(rows, object.prefix, f.trim()))
-            .collect::<Result<_, _>>()?,
-        None => default,
-    })
+}
+
+impl Output {
+    fn take(inv: &mut Invocation) -> Result<Output, Failure> {
+        Ok(Output {
+            format: Format::parse(&inv.take("format").unwrap_or_else(|| "table".into()))?,
+            field: inv.take("field"),
+            fields: inv.take("fields"),
+        })
+    }
+
+    /// `--field`'s name, resolved against the rows.
+    fn field(&self, rows: &[Row], object: &Object) -> Result<Option<String>, Failure> {
+        Ok(match &self.field {
+            Some(f) => Some(format::resolve(rows, object.prefix, f)?),
+            None => None,
+        })
+    }
+
+    /// The fields `--fields` asks for, or `default`.
+    fn fields(
+        &self,
+        rows: &[Row],
+        object: &Object,
+        default: Vec<String>,
+    ) -> Result<Vec<String>, Failure> {
+        Ok(match &self.fields {
+            Some(f) => f
+                .split(',')
+                .map(|f| format::resolve(rows, object.prefix, f.trim()))
+                .collect::<Result<_, _>>()?,
+            None => default,
+        })
+    }
 }
 
 /// `wp <object> list`: the rows wp.php finds with the filters given, formatted here.
@@ -586,20 +611,17 @@ fn list(
     php: &mut dyn Backend,
     object: &Object,
 ) -> Result<Done, Failure> {
-    let format = Format::parse(&inv.take("format").unwrap_or_else(|| "table".into()))?;
-    let field = inv.take("field");
-    let fields = inv.take("fields");
+    let out = Output::take(inv)?;
     let a = call.request(inv, php)?;
     let rows = rows(&a);
-    if let Some(field) = field {
-        let field = format::resolve(&rows, object.prefix, &field)?;
-        return Ok(Done::out(format::render_field(&rows, &field, format)));
+    if let Some(field) = out.field(&rows, object)? {
+        return Ok(Done::out(format::render_field(&rows, &field, out.format)));
     }
     let default = object.fields.iter().map(|f| f.to_string()).collect();
-    let fields = chosen_fields(&rows, object, fields, default)?;
+    let fields = out.fields(&rows, object, default)?;
     let tty = std::io::stdout().is_terminal();
     Ok(Done::out(format::render(
-        &rows, &fields, format, object.id, tty,
+        &rows, &fields, out.format, object.id, tty,
     )))
 }
 
@@ -611,18 +633,15 @@ fn get(
     php: &mut dyn Backend,
     object: &Object,
 ) -> Result<Done, Failure> {
-    let format = Format::parse(&inv.take("format").unwrap_or_else(|| "table".into()))?;
-    let field = inv.take("field");
-    let fields = inv.take("fields");
+    let out = Output::take(inv)?;
     let a = call.request(inv, php)?;
     let row = a["row"].as_object().cloned().unwrap_or_default();
     let rows = vec![row.clone()];
-    if let Some(field) = field {
-        let field = format::resolve(&rows, object.prefix, &field)?;
+    if let Some(field) = out.field(&rows, object)? {
         let v = json!({"value": row.get(&field).unwrap_or(&Value::Null)});
         return Ok(Done::out(value(
             &v,
-            (format == Format::Json).then_some("json"),
+            (out.format == Format::Json).then_some("json"),
         )));
     }
     // wp.php says the fields' order (a JSON object's keys come here sorted).
@@ -630,9 +649,11 @@ fn get(
         f if f.is_empty() => row.keys().cloned().collect(),
         f => f,
     };
-    let fields = chosen_fields(&rows, object, fields, order)?;
+    let fields = out.fields(&rows, object, order)?;
     let tty = std::io::stdout().is_terminal();
-    Ok(Done::out(format::render_object(&row, &fields, format, tty)))
+    Ok(Done::out(format::render_object(
+        &row, &fields, out.format, tty,
+    )))
 }
 
 /// `wp db check`: one `db.table  OK` line per table, as mysqlcheck prints them.

@@ -228,6 +228,12 @@ function config_entries(): array
     return array_values($entries);
 }
 
+/* "1 thing", "2 things". */
+function plural(int $n, string $word): string
+{
+    return "$n $word" . ($n === 1 ? '' : 's');
+}
+
 /* wp-cli's relative time: the largest units, "now" for what is due. */
 function interval(int $seconds): string
 {
@@ -238,7 +244,7 @@ function interval(int $seconds): string
     foreach (['week' => 604800, 'day' => 86400, 'hour' => 3600, 'minute' => 60, 'second' => 1] as $unit => $size) {
         $n = intdiv($seconds, $size);
         if ($n > 0) {
-            $parts[] = "$n $unit" . ($n > 1 ? 's' : '');
+            $parts[] = plural($n, $unit);
             $seconds -= $n * $size;
         }
     }
@@ -353,11 +359,7 @@ switch ($command) {
 
     case 'comment delete':
         // Every id first: a wrong one changes nothing.
-        foreach ($args as $id) {
-            if (!is_numeric($id) || !get_comment((int) $id)) {
-                fail("Failed deleting comment $id: there is no comment with this ID.");
-            }
-        }
+        array_map('comment_arg', $args);
         $force = ($assoc['force'] ?? false) === true;
         $done = [];
         foreach ($args as $id) {
@@ -679,8 +681,7 @@ switch ($command) {
             do_action_ref_array($event['hook'], $event['args']);
             $lines[] = sprintf("Executed the cron event '%s' in %.3fs.", $event['hook'], microtime(true) - $start);
         }
-        answer(['lines' => $lines, 'success' => ['Executed a total of ' . count($lines) . ' cron event' .
-            (count($lines) === 1 ? '' : 's') . '.']]);
+        answer(['lines' => $lines, 'success' => ['Executed a total of ' . plural(count($lines), 'cron event') . '.']]);
 
     case 'search-replace':
         [$from, $to] = $args;
@@ -738,8 +739,8 @@ switch ($command) {
         }
         answer(['rows' => $rows, 'fields' => ['Table', 'Column', 'Replacements', 'Type'],
             'count' => $total, 'warnings' => array_values(array_unique($warnings)),
-            'success' => [$dry ? "$total replacement" . ($total === 1 ? '' : 's') . ' to be made.'
-                : "Made $total replacement" . ($total === 1 ? '' : 's') . '.']]);
+            'success' => [$dry ? plural($total, 'replacement') . ' to be made.'
+                : 'Made ' . plural($total, 'replacement') . '.']]);
 
     default:
         fail("'$command' is not a supported wp command here.");
