@@ -69,26 +69,19 @@ impl Action {
     pub fn parse(args: Vec<String>, is_service: impl Fn(&str) -> bool, default: &[&str]) -> Action {
         let default: Vec<String> = default.iter().map(|s| s.to_string()).collect();
         // The program alone, then the arguments.
-        let program = || -> Vec<String> {
-            default
-                .iter()
-                .take(1)
-                .cloned()
-                .chain(args.iter().cloned())
-                .collect()
-        };
+        let program: Vec<String> = default.iter().take(1).chain(&args).cloned().collect();
         match args.first().map(String::as_str) {
             Some("health") => Action::Health(args[1..].to_vec()),
             None => Action::Serve(default),
             Some(a) if a.starts_with('-') => {
-                if wants_help(&program()) {
-                    return Action::Other(program());
+                if wants_help(&program) {
+                    return Action::Other(program);
                 }
                 let mut argv = default;
                 argv.extend(args);
                 Action::Serve(argv)
             }
-            Some(a) if a.ends_with(".conf") => Action::serve(program()),
+            Some(a) if a.ends_with(".conf") => Action::serve(program),
             Some(a) if is_service(a) => Action::serve(args),
             Some(_) => Action::Other(args),
         }
