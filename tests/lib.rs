@@ -142,6 +142,15 @@ pub fn stderr(o: &Output) -> String {
 }
 
 /// `docker ARGS`.
+/// Whether a `docker exec` whose command kills the container's main process did its work:
+/// it exited 0, or it was itself killed (128 + SIGKILL) because that death ended PID 1 and
+/// the kernel then killed everything else in the container. Either way, printing nothing.
+pub fn killed_the_main_process(o: &Output) -> bool {
+    (o.status.success() || o.status.code() == Some(137))
+        && o.stdout.is_empty()
+        && o.stderr.is_empty()
+}
+
 pub fn docker(args: &[&str]) -> Output {
     run(Command::new("docker").args(args))
 }
