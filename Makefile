@@ -206,7 +206,9 @@ test-unit: ## Unit tests of the Rust workspace
 
 test-e2e: ## The end-to-end suite against real containers (throwaway projects)
 	@srcs/tools/provision.sh --tests
-	@$(MAKE) --no-print-directory build BONUS=1
+	@# vendor even when the images are up to date: the tests build images of their own
+	@# (WordPress 6.1 for the upgrade tests) from the same context.
+	@$(MAKE) --no-print-directory vendor build BONUS=1
 	cargo test -p inception-tests --test e2e --quiet -- --test-threads=$(TEST_THREADS) $(TEST)
 
 test-defense: ## The evaluation's wipe, then make as a sudoer, then USER_DOC's hand checks, in a throwaway docker-in-docker node
@@ -222,12 +224,13 @@ audit: ## TLS scan of the running site with testssl (HIGH/CRITICAL findings, JSO
 
 bench: ## Measure stop/start times, throughput, sizes (throwaway project)
 	@srcs/tools/provision.sh --tests
-	@$(MAKE) --no-print-directory build BONUS=1
+	@$(MAKE) --no-print-directory vendor build BONUS=1
 	cargo test -p inception-tests --release --test bench --quiet -- --nocapture --test-threads=1
 
 vm: ## Build the Debian 12 VM (vm/inception.qcow2 and .vdi) with the stack's images preloaded
 	@srcs/tools/provision.sh --vm
-	@$(MAKE) --no-print-directory build BONUS=1
+	@# The VM's checkout carries the vendored crates, for its offline rebuilds.
+	@$(MAKE) --no-print-directory vendor build BONUS=1
 	@$(SUDO) $(VM_ENV) srcs/tools/vm.sh build
 
 vm-run: ## Boot the VM with qemu (KVM or TCG), wait until the site answers on VM_HTTPS_PORT
