@@ -124,8 +124,8 @@ pub fn take(sup: &Supervisor, s: &Settings) -> anyhow::Result<String> {
         serde_json::to_string_pretty(&manifest)?.as_bytes(),
         0o644,
     )?;
-    std::fs::rename(&partial, &done)
-        .with_context(|| format!("cannot complete {}", done.display()))?;
+    inception_core::fs::sync_filesystem(&partial)?;
+    inception_core::fs::rename(&partial, &done)?;
     tracing::info!(%id, "backup complete");
     Ok(id)
 }

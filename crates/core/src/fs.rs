@@ -12,10 +12,7 @@ use anyhow::Context;
 
 /// Writes `contents` to `path` atomically with permission bits `mode`.
 pub fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = parent(path);
     let name = path
         .file_name()
         .with_context(|| format!("{} has no file name", path.display()))?;
@@ -33,12 +30,76 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> anyhow::Result<(
     file.write_all(contents)
         .and_then(|()| file.sync_all())
         .with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;
-    // The rename is durable once the directory is: a crash right after returning keeps it.
+    rename(&tmp, path)
+}
+
+/// Renames `from` to `to` durably: once it returns, a crash keeps the new name (the
+/// directories that hold both names are synced).
+pub fn rename(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::rename(from, to)
+        .with_context(|| format!("cannot rename {} to {}", from.display(), to.display()))?;
+    let to_dir = parent(to);
+    sync_dir(to_dir)?;
+    match parent(from) {
+        from_dir if from_dir != to_dir => sync_dir(from_dir),
+        _ => Ok(()),
+    }
+}
+
+/// Writes a directory's entries (a created, renamed or removed name) to disk.
+pub fn sync_dir(dir: &Path) -> anyhow::Result<()> {
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
         .with_context(|| format!("cannot sync {}", dir.display()))
+}
+
+/// Writes to disk what the filesystem holding `path` has in memory: what a tree of files (a
+/// backup, a version set aside) needs before the rename that declares it complete.
+pub fn sync_filesystem(path: &Path) -> anyhow::Result<()> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    nix::unistd::syncfs(&file)
+        .with_context(|| format!("cannot sync the filesystem of {}", path.display()))
+}
+
+/// The directory that holds `path` (`.` for a bare name).
+fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+/// A file whose presence says that work is under way (a first start, an install): created
+/// before the work and removed after it, both durably. Whatever moment a crash strikes, the
+/// next start reads the truth: present, the work was interrupted and is redone; absent, it
+/// never started or it is complete.
+#[derive(Debug, Clone)]
+pub struct Marker(std::path::PathBuf);
+
+impl Marker {
+    pub fn new(path: impl Into<std::path::PathBuf>) -> Marker {
+        Marker(path.into())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    pub fn exists(&self) -> bool {
+        self.0.symlink_metadata().is_ok()
+    }
+
+    /// Creates the marker, holding `note` (for whoever lists the directory).
+    pub fn create(&self, note: &str) -> anyhow::Result<()> {
+        write_atomic(&self.0, note.as_bytes(), 0o644)
+    }
+
+    /// Removes the marker: the work is complete.
+    pub fn remove(&self) -> anyhow::Result<()> {
+        remove_file(&self.0)?;
+        sync_dir(parent(&self.0))
+    }
 }
 
 /// Writes `contents` to `path` only when it differs from what is there. Returns whether the
@@ -200,6 +261,31 @@ mod tests {
         assert_eq!(read("a/file"), "image");
         assert_eq!(read("a/last"), "old");
         assert_eq!(read("a/mine"), "site");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_marker_is_there_from_create_to_remove() {
+        let dir = std::env::temp_dir().join(format!("inception-marker-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let marker = Marker::new(dir.join(".working"));
+        assert!(!marker.exists());
+        marker.create("in progress\n").unwrap();
+        assert!(marker.exists());
+        assert_eq!(
+            std::fs::read_to_string(marker.path()).unwrap(),
+            "in progress\n"
+        );
+        // Created again (a retried start): still one marker, no temporary file beside it.
+        marker.create("in progress\n").unwrap();
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, [".working"]);
+        marker.remove().unwrap();
+        assert!(!marker.exists());
+        marker.remove().unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

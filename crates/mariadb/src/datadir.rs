@@ -13,6 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use inception_core::fs;
 
 /// The marker of a first start in progress.
 pub const MARKER: &str = ".inception-initializing";
@@ -72,12 +73,7 @@ pub fn classify(entries: &[String], has_system_schema: bool) -> State {
 /// Marks `dir` as being initialised (creating it if needed), durably.
 pub fn mark(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    std::fs::write(
-        dir.join(MARKER),
-        b"first start in progress; removed when complete\n",
-    )
-    .with_context(|| format!("cannot write {}", dir.join(MARKER).display()))?;
-    sync_dir(dir)
+    fs::Marker::new(dir.join(MARKER)).create("first start in progress; removed when complete\n")
 }
 
 /// Removes everything an interrupted first start left, except the marker.
@@ -101,15 +97,7 @@ pub fn wipe_interrupted(dir: &Path) -> anyhow::Result<()> {
 
 /// Declares the first start complete.
 pub fn unmark(dir: &Path) -> anyhow::Result<()> {
-    std::fs::remove_file(dir.join(MARKER))
-        .with_context(|| format!("cannot remove {}", dir.join(MARKER).display()))?;
-    sync_dir(dir)
-}
-
-fn sync_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .with_context(|| format!("cannot sync {}", dir.display()))
+    fs::Marker::new(dir.join(MARKER)).remove()
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use anyhow::Context;
+use inception_core::fs;
 use inception_core::pid1::Supervisor;
 
 /// The volume: what php-fpm (and nginx, read-only) serve.
@@ -50,8 +51,7 @@ pub fn ensure(sup: &Supervisor, source: &Path, webroot: &Path) -> anyhow::Result
             tracing::info!(path = %target.display(), "kept what is already there");
             continue;
         }
-        std::fs::rename(staging.join(&name), &target)
-            .with_context(|| format!("cannot move {} into place", target.display()))?;
+        fs::rename(&staging.join(&name), &target)?;
     }
     std::fs::remove_dir_all(&staging)
         .with_context(|| format!("cannot remove {}", staging.display()))?;

@@ -30,6 +30,10 @@ pub const SCRIPT: &str = "/etc/inception/install.php";
 /// Present in the webroot while an install is in progress.
 const MARKER: &str = ".inception-installing";
 
+fn marker(webroot: &Path) -> fs::Marker {
+    fs::Marker::new(webroot.join(MARKER))
+}
+
 /// How long one state query may take.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -54,7 +58,7 @@ impl State {
         webroot: &Path,
         settings: &Settings,
     ) -> anyhow::Result<State> {
-        let interrupted = webroot.join(MARKER).exists();
+        let interrupted = marker(webroot).exists();
         let prefix = &settings.db.table_prefix;
         let (options, users) = (format!("{prefix}options"), format!("{prefix}users"));
         let tables = target
@@ -196,10 +200,9 @@ pub fn ensure(
         tracing::warn!("redoing an interrupted install");
     }
     let plan = state.plan(settings);
-    let marker = webroot.join(MARKER);
+    let marker = marker(webroot);
     if plan.install.is_some() {
-        std::fs::write(&marker, b"")
-            .with_context(|| format!("cannot create {}", marker.display()))?;
+        marker.create("install in progress; removed when complete\n")?;
     }
     run(sup, webroot, &plan, www)?;
     let after = read()??;
@@ -207,7 +210,7 @@ pub fn ensure(
         after.installed && after.admin && after.user,
         "the installer finished, yet the site is incomplete: {after:?}"
     );
-    fs::remove_file(&marker)
+    marker.remove()
 }
 
 /// Runs install.php with `plan` on its standard input.

@@ -422,8 +422,8 @@ impl Upgrade<'_> {
         }
         self.dump(&partial.join("database.sql"))?;
         fs::remove_dir_all(&kept)?;
-        std::fs::rename(&partial, &kept)
-            .with_context(|| format!("cannot rename {} to {}", partial.display(), kept.display()))
+        fs::sync_filesystem(&partial)?;
+        fs::rename(&partial, &kept)
     }
 
     /// Puts the kept version back: files, database, then starts over without the journal.
