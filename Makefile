@@ -38,6 +38,8 @@ WP_REPLICAS ?= 1
 SERVICES    := mariadb wordpress nginx $(if $(filter 1,$(BONUS)),$(BONUS_SERVICES),)
 BUILD_IMAGES = $(addsuffix :$(TAG),$(SERVICES))
 # Cargo test arguments for the end-to-end suite (e.g. TEST=mariadb to run some).
+# Every shell script, for shellcheck.
+SHELL_SCRIPTS := $(wildcard srcs/tools/*.sh srcs/requirements/*/tools/*.sh) srcs/tools/cargo-build .ci/run
 TEST        ?=
 TEST_THREADS ?= 2
 # The VM (`make vm`): where its disks go, the host ports forwarded to its HTTPS_PORT and 22,
@@ -196,10 +198,14 @@ status: ## One line per service: state, health and its health message
 
 test: lint test-unit test-e2e test-defense vm-test ## Run every test: lints, unit tests, the end-to-end suite on real containers, the defense path, the VM
 
-lint: ## cargo fmt --check and clippy -D warnings (when the toolchain has them)
-	@if cargo fmt --version >/dev/null 2>&1 && cargo clippy --version >/dev/null 2>&1; then \
-		cargo fmt --all -- --check && cargo clippy --workspace --all-targets --quiet -- -D warnings; \
-	else echo "lint: rustfmt or clippy not installed, not run"; fi
+lint: ## cargo fmt --check, clippy -D warnings and shellcheck on every script
+	@cargo fmt --version >/dev/null 2>&1 && cargo clippy --version >/dev/null 2>&1 || \
+		{ echo "lint: rustfmt or clippy is missing: rustup component add rustfmt clippy" >&2; exit 1; }
+	@command -v shellcheck >/dev/null || \
+		{ echo "lint: shellcheck is missing: srcs/tools/provision.sh --tests installs it" >&2; exit 1; }
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	shellcheck $(SHELL_SCRIPTS)
 
 test-unit: ## Unit tests of the Rust workspace
 	cargo test --workspace --exclude inception-tests --quiet

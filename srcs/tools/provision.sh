@@ -53,6 +53,8 @@ if [ "$tests" = 1 ]; then
 	# Compressed init scripts for the mariadb image's tests.
 	check xz xz-utils
 	check zstd zstd
+	# make lint checks every shell script.
+	check shellcheck shellcheck
 	# A real browser for tests/browser/pages.py: headless Chromium driven by Selenium
 	# (a python module: the file Debian's package installs proves it is there).
 	check chromium chromium

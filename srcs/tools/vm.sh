@@ -282,8 +282,9 @@ configure_system() {
 		    initrd /initrd.img
 		}
 	GRUB
-	[ -e "$root/vmlinuz" ] && [ -e "$root/initrd.img" ] ||
+	if [ ! -e "$root/vmlinuz" ] || [ ! -e "$root/initrd.img" ]; then
 		die "the kernel left no /vmlinuz or /initrd.img symlink in the tree"
+	fi
 
 	# Smaller disk: package lists and caches come back with apt update.
 	rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/log/*.log \
@@ -460,7 +461,9 @@ choose_accel() {
 	elif [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; then
 		echo kvm
 	else
-		say "/dev/kvm is $(ls /sys/module | grep -m1 '^kvm_' || echo 'an unknown KVM'), not kvm_intel or kvm_amd: it cannot run Debian's kernel; software emulation (TCG), slow" >&2
+		local module
+		module=$(find /sys/module -maxdepth 1 -name 'kvm_*' -printf '%f\n' | head -1)
+		say "/dev/kvm is ${module:-an unknown KVM}, not kvm_intel or kvm_amd: it cannot run Debian's kernel; software emulation (TCG), slow" >&2
 		echo tcg
 	fi
 }
@@ -477,6 +480,7 @@ run() {
 	accel=$(choose_accel)
 	echo "$accel" >"$VM_RUN_DIR/accel"
 	local accel_args=(-accel kvm -cpu host)
+	# shellcheck disable=SC2054 # qemu's option values hold commas
 	[ "$accel" = tcg ] && accel_args=(-accel tcg,thread=multi,tb-size=512 -cpu max)
 	rm -f "$VM_RUN_DIR/qmp.sock"
 	qemu-system-x86_64 \

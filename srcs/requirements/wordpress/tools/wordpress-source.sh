@@ -49,8 +49,9 @@ find "$dest" -name .htaccess -delete
 dpkg-deb -c wordpress_*.deb | sed -n 's|^l.* \./usr/share/wordpress/\(.*\) -> .*$|\1|p' >/tmp/links
 while read -r link; do
 	case "$link" in *.htaccess) continue ;; esac
-	target=$(readlink -f "/usr/share/wordpress/$link") && [ -f "$target" ] \
-		|| die "$link links to $(readlink "/usr/share/wordpress/$link"), which no unpacked package holds"
+	if ! target=$(readlink -f "/usr/share/wordpress/$link") || [ ! -f "$target" ]; then
+		die "$link links to $(readlink "/usr/share/wordpress/$link"), which no unpacked package holds"
+	fi
 	cp --remove-destination "$target" "$dest/$link"
 done </tmp/links
 left=$(find "$dest" -type l)
