@@ -567,9 +567,9 @@ fn a_certificate_due_for_renewal_is_renewed_and_reloaded_without_a_restart() {
     }
     docker_ok(&["kill", "-s", "HUP", &nginx]);
 
-    // The health probe finds it due (or, if it looked between the two writes, finds the pair
-    // mismatched), makes a new one and has nginx reload it: what nginx serves converges to
-    // a fresh certificate, and the check says so.
+    // The compose healthcheck (`health --upkeep`) finds it due (or, if it looked between the
+    // two writes, finds the pair mismatched), makes a new one and has nginx reload it: what
+    // nginx serves converges to a fresh certificate, which a `health` that only looks reports.
     let mut last = String::new();
     let renewed = wait_until(Duration::from_secs(30), || {
         let o = stack.exec("nginx", &["inception-nginx", "health"]);

@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         is_program: |a| a.starts_with("php-fpm"),
         command: &["php-fpm8.2", "-F"],
         health: fastcgi::local_pool_health,
+        upkeep: None,
         serve: None,
     })
 }

@@ -63,7 +63,7 @@ fn main() -> ExitCode {
             }
             ["health", rest @ ..] => {
                 let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
-                probe::health(&rest, || health(&settings))
+                inception_core::health::run(&rest, || health(&settings), None)
             }
             _ => Err(exit::UsageError(USAGE.into()).into()),
         }

@@ -31,6 +31,16 @@ pub struct Pair {
     pub key: PathBuf,
 }
 
+impl Pair {
+    /// Our pair's files ([`CERT_FILE`], [`KEY_FILE`]) in `dir`.
+    pub fn in_dir(dir: &Path) -> Pair {
+        Pair {
+            cert: dir.join(CERT_FILE),
+            key: dir.join(KEY_FILE),
+        }
+    }
+}
+
 /// Why a stored certificate must be made again, if it must.
 pub fn renewal_reason(
     cert_pem: &[u8],
@@ -97,8 +107,8 @@ pub fn generate(domain: &str, now: OffsetDateTime) -> anyhow::Result<(String, St
     Ok((cert.pem(), key.serialize_pem()))
 }
 
-/// Returns the pair nginx must use: the user's, or ours in `dir` (made if needed).
-pub fn ensure(dir: &Path, domain: &str, provided: Option<Pair>) -> anyhow::Result<Pair> {
+/// Returns the pair to serve: the user's (`provided`), or `own` (made or renewed if needed).
+pub fn ensure(own: Pair, domain: &str, provided: Option<Pair>) -> anyhow::Result<Pair> {
     if let Some(pair) = provided {
         for path in [&pair.cert, &pair.key] {
             std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -106,12 +116,8 @@ pub fn ensure(dir: &Path, domain: &str, provided: Option<Pair>) -> anyhow::Resul
         tracing::info!(cert = %pair.cert.display(), "using the provided certificate");
         return Ok(pair);
     }
-    let pair = Pair {
-        cert: dir.join(CERT_FILE),
-        key: dir.join(KEY_FILE),
-    };
-    ensure_pair(&pair, domain)?;
-    Ok(pair)
+    ensure_pair(&own, domain)?;
+    Ok(own)
 }
 
 /// Makes `pair` a valid self-signed certificate for `domain` (see [`renewal_reason`]).

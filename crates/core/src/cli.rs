@@ -1,7 +1,7 @@
 //! The command line every service binary shares, shaped like the official images':
 //!
 //! - `health [--pace SECONDS]`: check the running service by its own protocol, print one
-//!   line, exit 0 or 1 (see [`crate::probe::health`]);
+//!   line, exit 0 or 1 (see [`crate::health::run`]);
 //! - no argument, the service's own program, or arguments starting with `-`: prepare the
 //!   service, then run it with those arguments (after the image's CMD);
 //! - a first argument ending in `.conf`: the program's own configuration file, which takes
@@ -17,7 +17,7 @@
 
 use std::process::ExitCode;
 
-use crate::{exit, log, pid1, probe};
+use crate::{exit, health, log, pid1};
 
 /// A service binary, described once for [`run`].
 pub struct Service {
@@ -29,6 +29,8 @@ pub struct Service {
     pub command: &'static [&'static str],
     /// The `health` check: what it saw, or why the service is not healthy.
     pub health: fn() -> anyhow::Result<String>,
+    /// What `health --upkeep` does before checking (see [`health::run`]); `None` for most.
+    pub upkeep: Option<health::Upkeep>,
     /// Prepares the service, then runs the command line it is given (with
     /// [`pid1::run_service`]) and returns its status. `None`: nothing to prepare, the
     /// command is run at once.
@@ -42,7 +44,7 @@ pub fn run(service: &Service) -> ExitCode {
     exit::main(service.name, || {
         let args = std::env::args().skip(1).collect();
         match Action::parse(args, service.is_program, service.command) {
-            Action::Health(args) => probe::health(&args, service.health),
+            Action::Health(args) => health::run(&args, service.health, service.upkeep),
             Action::Serve(argv) => match service.serve {
                 Some(serve) => serve(argv),
                 None => pid1::run_service(&argv, None),

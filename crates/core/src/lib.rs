@@ -15,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod exit;
 pub mod fs;
+pub mod health;
 pub mod log;
 pub mod pid1;
 pub mod probe;

@@ -139,6 +139,7 @@ fn main() -> ExitCode {
         is_program: |a| a == "vsftpd",
         command: SERVICE,
         health,
+        upkeep: None,
         serve: Some(serve),
     })
 }

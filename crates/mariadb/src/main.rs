@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         is_program: |a| a == "mariadbd" || a == "mysqld",
         command: &["mariadbd"],
         health: health::run,
+        upkeep: None,
         serve: Some(entrypoint::run),
     })
 }

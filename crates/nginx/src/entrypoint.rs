@@ -13,6 +13,11 @@ use inception_core::cert::{self, Pair};
 /// Where our self-signed certificate is kept (a volume).
 pub const CERT_DIR: &str = "/etc/nginx/certs";
 
+/// Our self-signed pair, in [`CERT_DIR`].
+pub fn own_pair() -> Pair {
+    Pair::in_dir(Path::new(CERT_DIR))
+}
+
 /// Prepares, then runs `argv` (nginx) until it ends.
 pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     let cfg = Config::from_env();
@@ -43,7 +48,7 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
         }
     };
 
-    let tls = cert::ensure(Path::new(CERT_DIR), &site.domain, provided)?;
+    let tls = cert::ensure(own_pair(), &site.domain, provided)?;
     let resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
     let resolver = conf::nameserver(&resolv).unwrap_or_else(|| "127.0.0.11".into());
     conf::write(&Values {

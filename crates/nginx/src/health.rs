@@ -2,70 +2,43 @@
 //! nginx's own health location, which must answer 2xx or 3xx, with a certificate valid for
 //! at least [`MIN_DAYS`] more days.
 //!
-//! The probe is also what renews our self-signed certificate while nginx runs: it runs every
-//! few seconds anyway, so PID 1 needs no timer of its own. When the stored certificate is
-//! due ([`cert::RENEW_DAYS`] before it expires), it is made again and nginx reloads on the
-//! SIGHUP that PID 1 (inception-nginx) forwards to it, without a restart. A certificate the
-//! user provides (`TLS_CERT_PATH`) is never touched.
+//! `health --upkeep` (the compose healthcheck) also renews our self-signed certificate while
+//! nginx runs ([`renew`]): when it is due ([`cert::RENEW_DAYS`] before it expires), it is
+//! made again and nginx reloads on the SIGHUP that PID 1 (inception-nginx) forwards to it,
+//! without a restart. A certificate the user provides (`TLS_CERT_PATH`) is never touched.
 
-use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
-use inception_core::cert::{self, Pair};
-use inception_core::config::Config;
+use inception_core::cert;
+use inception_core::config::{Config, Site};
 use inception_core::probe::{self, tls};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use crate::entrypoint::CERT_DIR;
+use crate::entrypoint;
 
 /// Below this many days of validity left, nginx is unhealthy.
 pub const MIN_DAYS: i64 = 7;
 
-/// Runs the check; the verdict is what it saw.
-pub fn run() -> anyhow::Result<String> {
-    let cfg = Config::from_env();
-    let domain = cfg.or(&["DOMAIN_NAME"], "localhost")?.to_ascii_lowercase();
-    let renewed = if cfg.optional(&["TLS_CERT_PATH"])?.is_none() {
-        renew_if_due(&domain)?
-    } else {
-        None
-    };
-    let check = || -> anyhow::Result<(tls::Answer, i64)> {
-        let answer = probe::block_on(tls::get(
-            "127.0.0.1:443",
-            &domain,
-            "/healthz",
-            Duration::from_secs(3),
-        ))??;
-        anyhow::ensure!(
-            (200..400).contains(&answer.status),
-            "/healthz answered {}",
-            answer.status
-        );
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let days = days_left(answer.not_after, now)?;
-        Ok((answer, days))
-    };
-    let mut verdict = check();
-    if renewed.is_some() {
-        // Until nginx's new workers have replaced the old ones, a connection may still get
-        // the old certificate: give the reload a moment.
-        for _ in 0..20 {
-            if verdict.is_ok() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-            verdict = check();
-        }
-    }
-    let (answer, days) = verdict?;
-    let renewed = renewed
-        .map(|reason| format!(" (renewed: {reason})"))
-        .unwrap_or_default();
+/// The check: what the handshake and `/healthz` showed.
+pub fn check() -> anyhow::Result<String> {
+    let domain = Site::read(&Config::from_env())?.domain;
+    let answer = probe::block_on(tls::get(
+        "127.0.0.1:443",
+        &domain,
+        "/healthz",
+        Duration::from_secs(3),
+    ))??;
+    anyhow::ensure!(
+        (200..400).contains(&answer.status),
+        "/healthz answered {}",
+        answer.status
+    );
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let days = days_left(answer.not_after, now)?;
     Ok(format!(
-        "{} handshake for {domain}, /healthz answered {}, certificate valid {days} more days{renewed}",
+        "{} handshake for {domain}, /healthz answered {}, certificate valid {days} more days",
         answer.protocol, answer.status
     ))
 }
@@ -83,13 +56,15 @@ fn days_left(not_after: Option<i64>, now: i64) -> anyhow::Result<i64> {
     Ok(days)
 }
 
-/// Makes our certificate again when it is due, then has nginx reload it. Returns why it
-/// renewed, if it did.
-fn renew_if_due(domain: &str) -> anyhow::Result<Option<String>> {
-    let pair = Pair {
-        cert: Path::new(CERT_DIR).join(cert::CERT_FILE),
-        key: Path::new(CERT_DIR).join(cert::KEY_FILE),
-    };
+/// The upkeep: makes our certificate again when it is due, then has nginx reload it.
+/// Returns what it renewed and why, if it did.
+pub fn renew() -> anyhow::Result<Option<String>> {
+    let cfg = Config::from_env();
+    if cfg.optional(&["TLS_CERT_PATH"])?.is_some() {
+        return Ok(None);
+    }
+    let domain = Site::read(&cfg)?.domain;
+    let pair = entrypoint::own_pair();
     let (Ok(pem), Ok(key)) = (
         std::fs::read(&pair.cert),
         std::fs::read_to_string(&pair.key),
@@ -98,14 +73,14 @@ fn renew_if_due(domain: &str) -> anyhow::Result<Option<String>> {
         return Ok(None);
     };
     let now = time::OffsetDateTime::now_utc();
-    let Some(reason) = cert::renewal_reason(&pem, &key, domain, now) else {
+    let Some(reason) = cert::renewal_reason(&pem, &key, &domain, now) else {
         return Ok(None);
     };
-    cert::ensure_pair(&pair, domain)?;
+    cert::ensure_pair(&pair, &domain)?;
     // nginx re-reads its configuration and certificates on SIGHUP, gracefully; PID 1
     // forwards it (as it does `docker kill -s HUP`).
     kill(Pid::from_raw(1), Signal::SIGHUP).context("cannot ask PID 1 to reload nginx")?;
-    Ok(Some(reason))
+    Ok(Some(format!("certificate renewed: {reason}")))
 }
 
 #[cfg(test)]

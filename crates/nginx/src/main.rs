@@ -18,7 +18,8 @@ fn main() -> ExitCode {
         // nginx in the foreground, with its default configuration: /etc/nginx/nginx.conf,
         // a link to the one we render (conf::RENDERED), made in the image.
         command: &["nginx", "-g", "daemon off;"],
-        health: health::run,
+        health: health::check,
+        upkeep: Some(health::renew),
         serve: Some(entrypoint::run),
     })
 }

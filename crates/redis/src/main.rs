@@ -68,6 +68,7 @@ fn main() -> ExitCode {
         is_program: |a| a == "redis-server",
         command: SERVICE,
         health,
+        upkeep: None,
         serve: Some(serve),
     })
 }

@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         // Its configuration is nginx's default one, /etc/nginx/nginx.conf (site.conf).
         command: &["nginx", "-g", "daemon off;"],
         health,
+        upkeep: None,
         serve: None,
     })
 }

@@ -30,6 +30,7 @@ fn main() -> ExitCode {
         // php-fpm in the foreground.
         command: &["php-fpm8.2", "-F"],
         health: fastcgi::local_pool_health,
+        upkeep: None,
         serve: Some(entrypoint::run),
     })
 }
