@@ -6,6 +6,7 @@ use std::process::Command;
 use anyhow::{Context, bail};
 use std::time::Duration;
 
+use inception_core::config;
 use inception_core::pid1::Supervisor;
 use inception_core::probe::{self, redis};
 use time::OffsetDateTime;
@@ -170,7 +171,11 @@ pub fn restore(sup: &Supervisor, s: &Settings, id: &str) -> anyhow::Result<()> {
         .arg("-C")
         .arg(&s.files);
     sup.run(&mut tar).context("restoring the files failed")?;
-    if let Some((addr, password)) = &s.redis {
+    if let Some(config::Redis {
+        address: addr,
+        password,
+    }) = &s.redis
+    {
         let flushed = probe::block_on(redis::call(
             addr,
             Some(password),

@@ -19,6 +19,7 @@ mod settings;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use inception_core::config::Config;
 use inception_core::probe::{self, mysql::Target};
 use inception_core::{exit, log, pid1};
 
@@ -31,7 +32,7 @@ fn main() -> ExitCode {
     exit::main("inception-backup", || {
         let args: Vec<String> = std::env::args().skip(1).collect();
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let settings = Settings::read()?;
+        let settings = Settings::read(&Config::from_env())?;
         match args.as_slice() {
             // The scheduler is this process: a stop between backups is its normal end.
             [] => backup::schedule(

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use inception_core::config::{Config, ConfigError};
+use inception_core::config::{Config, ConfigError, Redis, Source};
 use inception_core::probe::mysql::Target;
 
 /// Everything the service needs.
@@ -23,13 +23,12 @@ pub struct Settings {
     pub keep: usize,
     /// WordPress's object cache (`host:port`, password), flushed after a restore so that
     /// no cached entry contradicts the restored database.
-    pub redis: Option<(String, String)>,
+    pub redis: Option<Redis>,
 }
 
 impl Settings {
     /// Reads and validates the settings.
-    pub fn read() -> Result<Settings, ConfigError> {
-        let cfg = Config::from_env();
+    pub fn read<S: Source>(cfg: &Config<S>) -> Result<Settings, ConfigError> {
         let host = cfg.or(&["BACKUP_DB_HOST"], "mariadb:3306")?;
         let interval_h: u64 = cfg.parse_or(&["BACKUP_INTERVAL_HOURS"], 24)?;
         if interval_h == 0 {
@@ -54,10 +53,57 @@ impl Settings {
             files: PathBuf::from(cfg.or(&["BACKUP_FILES"], "/var/www/html")?),
             interval: Duration::from_secs(interval_h * 3600),
             keep,
-            redis: match cfg.optional(&["BACKUP_REDIS_HOST"])? {
-                None => None,
-                Some(host) => Some((host, cfg.required(&["BACKUP_REDIS_PASSWORD"])?)),
-            },
+            redis: Redis::read(cfg, "BACKUP_")?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn read(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let mut env: HashMap<String, String> = [
+            ("MYSQL_USER", "wpuser"),
+            ("MYSQL_PASSWORD", "secret"),
+            ("MYSQL_DATABASE", "wordpress"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for (k, v) in vars {
+            env.insert(k.to_string(), v.to_string());
+        }
+        Settings::read(&Config::new(env))
+    }
+
+    #[test]
+    fn defaults_and_each_bad_value_named() {
+        let s = read(&[]).unwrap();
+        assert_eq!(s.db.address, "mariadb:3306");
+        assert_eq!(
+            (s.db.user.as_str(), s.db_name.as_str()),
+            ("wpuser", "wordpress")
+        );
+        assert_eq!(s.interval, Duration::from_secs(24 * 3600));
+        assert_eq!((s.keep, s.redis), (7, None));
+        let s = read(&[
+            ("BACKUP_REDIS_HOST", "redis:6379"),
+            ("BACKUP_REDIS_PASSWORD", "r"),
+        ])
+        .unwrap();
+        assert_eq!(s.redis.unwrap().address, "redis:6379");
+        for (var, value) in [
+            ("BACKUP_INTERVAL_HOURS", "0"),
+            ("BACKUP_INTERVAL_HOURS", "daily"),
+            ("BACKUP_KEEP", "0"),
+        ] {
+            let err = read(&[(var, value)]).unwrap_err();
+            assert!(err.to_string().contains(var), "{var}={value}: {err}");
+        }
+        let err = read(&[("BACKUP_REDIS_HOST", "redis:6379")]).unwrap_err();
+        assert!(err.to_string().contains("BACKUP_REDIS_PASSWORD"), "{err}");
     }
 }

@@ -187,6 +187,26 @@ impl<S: Source> Config<S> {
     }
 }
 
+/// A Redis server a service talks to: `<PREFIX>REDIS_HOST` (`host:port`; unset: none) and
+/// `<PREFIX>REDIS_PASSWORD`, required with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redis {
+    /// `host:port`.
+    pub address: String,
+    pub password: String,
+}
+
+impl Redis {
+    /// Reads `{prefix}REDIS_HOST` and `{prefix}REDIS_PASSWORD` (prefix `WP_`, `BACKUP_`).
+    pub fn read<S: Source>(cfg: &Config<S>, prefix: &str) -> Result<Option<Redis>, ConfigError> {
+        let Some(address) = cfg.optional(&[&format!("{prefix}REDIS_HOST")])? else {
+            return Ok(None);
+        };
+        let password = cfg.required(&[&format!("{prefix}REDIS_PASSWORD")])?;
+        Ok(Some(Redis { address, password }))
+    }
+}
+
 /// Where the site is published: `DOMAIN_NAME` and the host's `HTTPS_PORT` (443 when
 /// unset). nginx, WordPress and the bonus services read it the same way.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -28,14 +28,13 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
         return signaled(sig as i32);
     }
     for cause in err.chain() {
-        if cause.downcast_ref::<ConfigError>().is_some() {
+        if cause.is::<ConfigError>() {
             return CONFIG;
         }
         if let Some(e) = cause.downcast_ref::<pid1::ExecError>() {
             return e.exit_code();
         }
-        if let Some(e) = cause.downcast_ref::<UsageError>() {
-            let _ = e;
+        if cause.is::<UsageError>() {
             return USAGE;
         }
     }

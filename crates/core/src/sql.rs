@@ -34,15 +34,52 @@ pub enum IdentifierError {
     TooLong,
 }
 
-/// `name` as a back-quoted identifier (database, table). Identifiers cannot hold NUL.
+/// A name MariaDB accepts as an identifier (database, table): non-empty, without NUL, at
+/// most 64 characters. Validated once, when it is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identifier(String);
+
+impl Identifier {
+    pub fn new(name: &str) -> Result<Identifier, IdentifierError> {
+        if name.is_empty() || name.contains('\0') {
+            return Err(IdentifierError::EmptyOrNul);
+        }
+        if name.chars().count() > 64 {
+            return Err(IdentifierError::TooLong);
+        }
+        Ok(Identifier(name.to_owned()))
+    }
+
+    /// The name as it was given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The name back-quoted, for a statement.
+    pub fn quoted(&self) -> String {
+        backquoted(&self.0)
+    }
+
+    /// The name as a GRANT's database pattern, back-quoted: `_` and `%` are wildcards
+    /// there, so they (and `\`) are escaped to match this database only.
+    pub fn grant_pattern(&self) -> String {
+        backquoted(
+            &self
+                .0
+                .replace('\\', "\\\\")
+                .replace('_', "\\_")
+                .replace('%', "\\%"),
+        )
+    }
+}
+
+fn backquoted(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// `name` as a back-quoted identifier (database, table), or why it cannot be one.
 pub fn identifier(name: &str) -> Result<String, IdentifierError> {
-    if name.is_empty() || name.contains('\0') {
-        return Err(IdentifierError::EmptyOrNul);
-    }
-    if name.chars().count() > 64 {
-        return Err(IdentifierError::TooLong);
-    }
-    Ok(format!("`{}`", name.replace('`', "``")))
+    Identifier::new(name).map(|name| name.quoted())
 }
 
 /// `'user'@'host'` for account statements.
@@ -60,6 +97,18 @@ mod tests {
         assert_eq!(literal(r#"a'b"c\d"#), r#"'a\'b\"c\\d'"#);
         assert_eq!(literal("nul\0z\x1a"), "'nul\\0z\\Z'");
         assert_eq!(literal("$% é 😀"), "'$% é 😀'");
+    }
+
+    #[test]
+    fn a_grant_pattern_matches_its_database_only_whatever_its_length() {
+        let db = Identifier::new("my_db%").unwrap();
+        assert_eq!(db.grant_pattern(), r"`my\_db\%`");
+        // 64 characters, all of them escaped: the pattern is longer than an identifier may
+        // be, and still a pattern.
+        let long = "_".repeat(64);
+        let pattern = Identifier::new(&long).unwrap().grant_pattern();
+        assert_eq!(pattern, format!("`{}`", r"\_".repeat(64)));
+        assert!(Identifier::new(&"_".repeat(65)).is_err());
     }
 
     #[test]

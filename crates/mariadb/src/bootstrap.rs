@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use inception_core::pid1::{Child, Supervisor};
 use inception_core::probe::mysql::Target;
 use inception_core::retry::Backoff;
-use inception_core::sql::{account, identifier, literal};
+use inception_core::sql::{account, literal};
 use inception_core::template::double_quoted;
 use inception_core::user::Account;
 use mysql_async::prelude::Queryable;
@@ -59,9 +59,7 @@ pub fn setup_sql(
     }
     sql.push("DROP DATABASE IF EXISTS test".to_owned());
     if let Some(db) = &settings.database {
-        // Validated when the settings were read.
-        let name = identifier(db).unwrap_or_default();
-        sql.push(format!("CREATE DATABASE IF NOT EXISTS {name}"));
+        sql.push(format!("CREATE DATABASE IF NOT EXISTS {}", db.quoted()));
         if let Some(user) = &settings.user {
             let who = account(&user.name, "%");
             sql.push(format!(
@@ -70,7 +68,7 @@ pub fn setup_sql(
             ));
             sql.push(format!(
                 "GRANT ALL PRIVILEGES ON {}.* TO {who}",
-                grant_pattern(db)
+                db.grant_pattern()
             ));
         }
     } else if let Some(user) = &settings.user {
@@ -89,15 +87,6 @@ pub fn setup_sql(
     }
     sql.push("FLUSH PRIVILEGES".to_owned());
     sql
-}
-
-/// A database name in `GRANT ... ON`, where `_` and `%` are wildcards unless escaped.
-pub fn grant_pattern(db: &str) -> String {
-    let escaped = db
-        .replace('\\', "\\\\")
-        .replace('_', "\\_")
-        .replace('%', "\\%");
-    identifier(&escaped).unwrap_or_default()
 }
 
 /// Accounts `mariadb-install-db` may create that must not exist: anonymous users and
@@ -306,7 +295,7 @@ mod tests {
         Settings {
             root: RootPassword::Given("r".into()),
             root_host: None,
-            database: Some("my_db".into()),
+            database: Some(inception_core::sql::Identifier::new("my_db").unwrap()),
             user: Some(User {
                 name: "o'neil".into(),
                 password: "p\\'\"$% é".into(),

@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use inception_core::config::Config;
 use inception_core::pid1::{self, Supervisor};
+use inception_core::sql::Identifier;
 use inception_core::user::Account;
 use inception_core::{fs, random, rt};
 
@@ -97,7 +98,7 @@ async fn first_start(
         0o600,
     )?;
     tracing::info!(
-        database = settings.database.as_deref().unwrap_or("-"),
+        database = settings.database.as_ref().map_or("-", Identifier::as_str),
         user = settings
             .user
             .as_ref()
@@ -109,7 +110,12 @@ async fn first_start(
     if !settings.skip_tzinfo {
         bootstrap::load_tzinfo(&server, &root_password)?;
     }
-    run_initdb(sup, &server, &root_password, settings.database.as_deref())?;
+    run_initdb(
+        sup,
+        &server,
+        &root_password,
+        settings.database.as_ref().map(Identifier::as_str),
+    )?;
     server.stop().await
 }
 

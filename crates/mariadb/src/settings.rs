@@ -2,6 +2,7 @@
 //! the older `MYSQL_*` spellings, each also as `*_FILE` (Docker secrets).
 
 use inception_core::config::{Config, ConfigError, Source};
+use inception_core::sql::Identifier;
 
 /// How the root account gets its password.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +41,7 @@ pub struct Settings {
     /// `%` (anywhere) by default as in the official image; `localhost` means no other.
     pub root_host: Option<String>,
     /// Database to create.
-    pub database: Option<String>,
+    pub database: Option<Identifier>,
     /// Account to create, with all privileges on `database`.
     pub user: Option<User>,
     /// Do not load time zone tables.
@@ -76,11 +77,10 @@ impl Settings {
         };
         let root_host =
             Some(get(cfg, "ROOT_HOST")?.unwrap_or_else(|| "%".into())).filter(|h| h != "localhost");
-        let database = get(cfg, "DATABASE")?;
-        if let Some(db) = &database {
-            inception_core::sql::identifier(db)
-                .map_err(|reason| ConfigError::invalid("MARIADB_DATABASE", reason))?;
-        }
+        let database = get(cfg, "DATABASE")?
+            .map(|db| Identifier::new(&db))
+            .transpose()
+            .map_err(|reason| ConfigError::invalid("MARIADB_DATABASE", reason))?;
         let user = match get(cfg, "USER")? {
             None => None,
             Some(name) if name == "root" => {
@@ -130,7 +130,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(s.root, RootPassword::Given("r".into()));
-        assert_eq!(s.database.as_deref(), Some("wp"));
+        assert_eq!(s.database.as_ref().map(Identifier::as_str), Some("wp"));
         assert_eq!(s.user.unwrap().password, "p");
     }
 

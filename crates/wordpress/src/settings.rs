@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use inception_core::config::{Config, ConfigError, Site, Source};
+use inception_core::config::{Config, ConfigError, Redis, Site, Source};
 
 /// Roles the second user may have: anything but administrator.
 pub const ROLES: &[&str] = &["subscriber", "contributor", "author", "editor"];
@@ -55,7 +55,7 @@ pub struct Settings {
     /// The second user's role.
     pub role: String,
     /// Redis for the object cache (bonus): `host:port` and password, when configured.
-    pub redis: Option<(String, String)>,
+    pub redis: Option<Redis>,
 }
 
 impl Settings {
@@ -115,12 +115,8 @@ impl Settings {
                 format!("must be one of {}", ROLES.join(", ")),
             ));
         }
-        let redis = match cfg.optional(&["WP_REDIS_HOST"])? {
-            None => None,
-            Some(host) => Some((host, cfg.required(&["WP_REDIS_PASSWORD"])?)),
-        };
         Ok(Settings {
-            redis,
+            redis: Redis::read(cfg, "WP_")?,
             db,
             site,
             title: cfg.or(&["WP_TITLE"], "Inception")?,

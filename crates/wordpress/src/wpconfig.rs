@@ -62,7 +62,7 @@ pub fn render(tmpl: &Template, settings: &Settings) -> anyhow::Result<String> {
         ("HOME_URL", php_string(&settings.home_url())),
         (
             "REDIS_HOST",
-            php_string(settings.redis.as_ref().map_or("", |r| &r.0)),
+            php_string(settings.redis.as_ref().map_or("", |r| &r.address)),
         ),
         // One key space per site: database and table prefix.
         (
@@ -75,7 +75,7 @@ pub fn render(tmpl: &Template, settings: &Settings) -> anyhow::Result<String> {
 
 /// The PHP file that defines the passwords `wp-config.php` does not hold.
 pub fn secrets(settings: &Settings) -> String {
-    let redis = settings.redis.as_ref().map_or("", |r| &r.1);
+    let redis = settings.redis.as_ref().map_or("", |r| &r.password);
     format!(
         "<?php\n// Written by inception-wordpress at every start from the Docker secrets; in memory only.\n\
          define('DB_PASSWORD', {});\ndefine('WP_REDIS_PASSWORD', {});\n",
