@@ -93,7 +93,7 @@ COMPOSE_HTTP_TIMEOUT ?= 600
 
 export DOMAIN_NAME DATA_DIR HTTPS_PORT SECRETS_DIR TAG LOGIN COMPOSE_PROFILES COMPOSE_HTTP_TIMEOUT
 
-.PHONY: all bonus help provision configure base vendor build images up redeploy wait down clean fclean re \
+.PHONY: all bonus help provision configure base vendor build images dockerfiles up redeploy wait down clean fclean re \
 	logs ps status lint test test-unit test-e2e test-defense audit bench vm vm-run vm-ssh vm-stop vm-test
 
 all: provision configure base build up wait ## The mandatory part: set up what is missing, build, start, wait until healthy
@@ -206,9 +206,14 @@ lint: ## cargo fmt --check, clippy -D warnings and shellcheck on every script
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
 	shellcheck $(SHELL_SCRIPTS)
+	@srcs/tools/dockerfiles.sh --check
 
-test-unit: ## Unit tests of the Rust workspace
+dockerfiles: ## Write the compile stage of every service Dockerfile from srcs/requirements/compile-stage.Dockerfile
+	@srcs/tools/dockerfiles.sh
+
+test-unit: ## Unit tests of the Rust workspace, and the repository's layout
 	cargo test --workspace --exclude inception-tests --quiet
+	cargo test -p inception-tests --test layout --quiet
 
 test-e2e: ## The end-to-end suite against real containers (throwaway projects)
 	@srcs/tools/provision.sh --tests

@@ -3,8 +3,9 @@
 # stages one after the other: one `compose build` would install a service's packages only
 # once the workspace had compiled, and the wordpress image's WordPress after that. So, in
 # two rounds:
-#   1. at once: the shared compile stage alone (cut from the first service's Dockerfile,
-#      where it is byte-identical to every other's), and each service's `packages` stage
+#   1. at once: the shared compile stage alone (srcs/requirements/compile-stage.Dockerfile,
+#      which every service Dockerfile holds the same: srcs/tools/dockerfiles.sh), and each
+#      service's `packages` stage
 #      (the first stages of its Dockerfile: apt, and wordpress's WordPress), sent only the
 #      service's own directory as context;
 #   2. `compose build`: every image, the stages of round 1 taken from the layer cache.
@@ -36,15 +37,9 @@ stop() {
 	exit 1
 }
 
-compile_stage=$(sed -n '/^FROM debian:bookworm AS manifests$/,/^LABEL org.inception.stage=compile$/p' \
-	"srcs/requirements/${services[0]}/Dockerfile")
-case "$compile_stage" in
-*"RUN cargo-build all"*) ;;
-*) echo "build: no compile stage in srcs/requirements/${services[0]}/Dockerfile" >&2; exit 1 ;;
-esac
-
 start=$SECONDS
-docker build --target compile -f - . <<<"$compile_stage" >"$log_dir/build-compile.log" 2>&1 &
+docker build --target compile -f - . <srcs/requirements/compile-stage.Dockerfile \
+	>"$log_dir/build-compile.log" 2>&1 &
 what[$!]="the compile stage" logs[$!]="$log_dir/build-compile.log"
 for s in "${services[@]}"; do
 	tar -c "srcs/requirements/$s" |

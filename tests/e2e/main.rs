@@ -4,7 +4,6 @@
 mod bonus;
 mod browser;
 mod by_hand;
-mod layout;
 mod mariadb;
 mod pid1;
 mod reliability;
