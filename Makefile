@@ -157,11 +157,11 @@ redeploy: build ## Replace the WordPress containers one at a time (WP_REPLICAS=2
 	@for s in wordpress $(if $(REPLICA_ON),wordpress-replica); do \
 		echo "redeploy: $$s"; \
 		$(SUDO) $(COMPOSE) up -d --no-deps --force-recreate $$s && \
-		$(SUDO) srcs/tools/wait-healthy.sh "$(PROJECT)" "$(WAIT_TIMEOUT)" || exit 1; \
+		$(SUDO) srcs/tools/status.sh --wait "$(PROJECT)" "$(WAIT_TIMEOUT)" || exit 1; \
 	done
 
 wait: ## Wait until every service is healthy (bounded), printing progress
-	@$(SUDO) srcs/tools/wait-healthy.sh "$(PROJECT)" "$(WAIT_TIMEOUT)"
+	@$(SUDO) srcs/tools/status.sh --wait "$(PROJECT)" "$(WAIT_TIMEOUT)"
 
 down: ## Stop and remove the containers, bonus ones included (data is kept)
 	@$(SUDO) $(ALL_PROFILES) $(COMPOSE) down
