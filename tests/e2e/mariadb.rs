@@ -9,6 +9,40 @@ use inception_tests::*;
 const HARD_PASSWORD: &str = "p'a\"s\\s $x %y é😀";
 const ROOT_PASSWORD: &str = "r00t'\\\"pw";
 
+/// What a test owns: a unique name (its server container's), a temporary directory and a
+/// network, removed when the test ends (after its containers, which are declared later).
+struct Scene {
+    name: String,
+    dir: TempDir,
+    net: Network,
+}
+
+impl Scene {
+    fn new(prefix: &str) -> Scene {
+        let name = unique(prefix);
+        Scene {
+            dir: TempDir::new(&name),
+            net: Network::new(&name),
+            name,
+        }
+    }
+
+    /// The directory `sub` of the scene's, created.
+    fn dir(&self, sub: &str) -> String {
+        self.dir.dir(sub)
+    }
+
+    /// mariadb with the test settings, its data in `data/`; `extra`: more `docker run` options.
+    fn start(&self, extra: &[&str]) -> Container {
+        start(&self.name, &self.net, &self.dir("data"), extra)
+    }
+
+    /// The mariadb client in a second container, against the scene's server.
+    fn client(&self, user: &str, password: Option<&str>, sql: &str) -> std::process::Output {
+        client(&self.net, &self.name, user, password, sql)
+    }
+}
+
 /// Starts mariadb on `net` with its data in `data`; `extra` are more `docker run` options.
 fn start(name: &str, net: &Network, data: &str, extra: &[&str]) -> Container {
     let volume = format!("{data}:/var/lib/mysql");
@@ -84,10 +118,8 @@ fn root_sql(c: &Container, sql: &str) -> String {
 
 #[test]
 fn fresh_init_then_restart_keeps_data_and_runs_initdb_once() {
-    let name = unique("mdb-init");
-    let dir = TempDir::new(&name);
-    let data = dir.dir("data");
-    let initdb = dir.dir("initdb");
+    let scene = Scene::new("mdb-init");
+    let initdb = scene.dir("initdb");
     std::fs::write(
         Path::new(&initdb).join("01-table.sql"),
         "CREATE TABLE runs (id INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(20));\nINSERT INTO runs (what) VALUES ('sql');\n",
@@ -98,9 +130,8 @@ fn fresh_init_then_restart_keeps_data_and_runs_initdb_once() {
         "mariadb -uroot --database='my db_1' -e \"INSERT INTO runs (what) VALUES ('sh')\"\n",
     )
     .unwrap();
-    let net = Network::new(&name);
     let mount = format!("{initdb}:/docker-entrypoint-initdb.d:ro");
-    let c = start(&name, &net, &data, &["-v", &mount]);
+    let c = scene.start(&["-v", &mount]);
     wait_healthy_via_exec(&c);
     assert_eq!(
         root_sql(
@@ -129,18 +160,16 @@ fn fresh_init_then_restart_keeps_data_and_runs_initdb_once() {
 
 #[test]
 fn root_logs_in_from_another_container_by_default_as_in_the_official_image() {
-    let name = unique("mdb-roothost");
-    let dir = TempDir::new(&name);
-    let net = Network::new(&name);
-    let data = dir.dir("data");
+    let scene = Scene::new("mdb-roothost");
+    let data = scene.dir("data");
     let volume = format!("{data}:/var/lib/mysql");
     let root = format!("MARIADB_ROOT_PASSWORD={ROOT_PASSWORD}");
     // Only the root password, as the official image's simplest `docker run`.
     let c = Container::run(
-        &name,
+        &scene.name,
         &[
             "--network",
-            &net.0,
+            &scene.net.0,
             "-v",
             &volume,
             "-e",
@@ -151,16 +180,10 @@ fn root_logs_in_from_another_container_by_default_as_in_the_official_image() {
         ],
     );
     wait_healthy_via_exec(&c);
-    let o = client(
-        &net,
-        &name,
-        "root",
-        Some(ROOT_PASSWORD),
-        "SELECT CURRENT_USER()",
-    );
+    let o = scene.client("root", Some(ROOT_PASSWORD), "SELECT CURRENT_USER()");
     assert!(o.status.success(), "root from the network: {}", stderr(&o));
     assert_eq!(stdout(&o).trim(), "root@%");
-    let o = client(&net, &name, "root", Some("wrong"), "SELECT 1");
+    let o = scene.client("root", Some("wrong"), "SELECT 1");
     assert!(!o.status.success(), "root with a wrong password accepted");
 }
 
@@ -188,9 +211,8 @@ fn help_and_version_arguments_skip_the_setup() {
 #[test]
 fn init_scripts_run_by_exec_bit_or_bash_and_compressed_sql_loads() {
     use std::os::unix::fs::PermissionsExt;
-    let name = unique("mdb-initkinds");
-    let dir = TempDir::new(&name);
-    let initdb = Path::new(&dir.dir("initdb")).to_path_buf();
+    let scene = Scene::new("mdb-initkinds");
+    let initdb = Path::new(&scene.dir("initdb")).to_path_buf();
     let write = |file: &str, bytes: &[u8], mode: u32| {
         let path = initdb.join(file);
         std::fs::write(&path, bytes).unwrap();
@@ -225,9 +247,8 @@ fn init_scripts_run_by_exec_bit_or_bash_and_compressed_sql_loads() {
         assert!(o.status.success(), "{tool}: {}", stderr(&o));
         write(file, &o.stdout, 0o644);
     }
-    let net = Network::new(&name);
     let mount = format!("{}:/docker-entrypoint-initdb.d:ro", initdb.display());
-    let c = start(&name, &net, &dir.dir("data"), &["-v", &mount]);
+    let c = scene.start(&["-v", &mount]);
     wait_healthy_via_exec(&c);
     assert_eq!(
         root_sql(
@@ -250,21 +271,12 @@ fn wait_healthy_via_exec(c: &Container) {
 
 #[test]
 fn user_logs_in_over_the_network_and_root_and_anonymous_are_refused() {
-    let name = unique("mdb-login");
-    let dir = TempDir::new(&name);
-    let net = Network::new(&name);
+    let scene = Scene::new("mdb-login");
     // The stack's setting: root only from inside the container.
-    let c = start(
-        &name,
-        &net,
-        &dir.dir("data"),
-        &["-e", "MARIADB_ROOT_HOST=localhost"],
-    );
+    let c = scene.start(&["-e", "MARIADB_ROOT_HOST=localhost"]);
     wait_healthy_via_exec(&c);
 
-    let o = client(
-        &net,
-        &name,
+    let o = scene.client(
         "o'neil",
         Some(HARD_PASSWORD),
         "SELECT CURRENT_USER(); SHOW DATABASES LIKE 'my db_1'",
@@ -276,27 +288,21 @@ fn user_logs_in_over_the_network_and_root_and_anonymous_are_refused() {
         stdout(&o)
     );
     // The grant is on that database only: `_` is not a wildcard.
-    let o = client(
-        &net,
-        &name,
-        "o'neil",
-        Some(HARD_PASSWORD),
-        "CREATE DATABASE `my db11`",
-    );
+    let o = scene.client("o'neil", Some(HARD_PASSWORD), "CREATE DATABASE `my db11`");
     assert!(!o.status.success(), "the user can create other databases");
 
-    let o = client(&net, &name, "root", None, "SELECT 1");
+    let o = scene.client("root", None, "SELECT 1");
     assert!(
         !o.status.success() && stderr(&o).contains("Access denied"),
         "root without password: {}",
         stderr(&o)
     );
-    let o = client(&net, &name, "root", Some(ROOT_PASSWORD), "SELECT 1");
+    let o = scene.client("root", Some(ROOT_PASSWORD), "SELECT 1");
     assert!(
         !o.status.success(),
         "root must not be reachable from the network with MARIADB_ROOT_HOST=localhost"
     );
-    let o = client(&net, &name, "", None, "SELECT 1");
+    let o = scene.client("", None, "SELECT 1");
     assert!(!o.status.success(), "anonymous login accepted");
     assert_eq!(
         root_sql(&c, "SELECT COUNT(*) FROM mysql.user WHERE User = ''").trim(),
@@ -309,19 +315,17 @@ fn user_logs_in_over_the_network_and_root_and_anonymous_are_refused() {
 
 #[test]
 fn sigterm_during_bootstrap_then_restart_gives_a_working_server() {
-    let name = unique("mdb-term");
-    let dir = TempDir::new(&name);
-    let data = dir.dir("data");
-    let initdb = dir.dir("initdb");
+    let scene = Scene::new("mdb-term");
+    let data = scene.dir("data");
+    let initdb = scene.dir("initdb");
     // A slow init script keeps the bootstrap (temporary server running) long enough to hit.
     std::fs::write(
         Path::new(&initdb).join("01-slow.sh"),
         "echo slow-script-started; sleep 30\n",
     )
     .unwrap();
-    let net = Network::new(&name);
     let mount = format!("{initdb}:/docker-entrypoint-initdb.d:ro");
-    let c = start(&name, &net, &data, &["-v", &mount]);
+    let c = scene.start(&["-v", &mount]);
     assert!(
         wait_until(Duration::from_secs(60), || c
             .logs()
@@ -351,14 +355,14 @@ fn sigterm_during_bootstrap_then_restart_gives_a_working_server() {
 
     // Same data directory, without the slow script: the next start redoes the first start.
     drop(c);
-    let c = start(&name, &net, &data, &[]);
+    let c = scene.start(&[]);
     wait_healthy_via_exec(&c);
     assert!(
         c.logs().contains("an earlier first start was interrupted"),
         "{}",
         c.logs()
     );
-    let o = client(&net, &name, "o'neil", Some(HARD_PASSWORD), "SELECT 1");
+    let o = scene.client("o'neil", Some(HARD_PASSWORD), "SELECT 1");
     assert!(
         o.status.success(),
         "user cannot log in after the redo: {}",
@@ -369,11 +373,8 @@ fn sigterm_during_bootstrap_then_restart_gives_a_working_server() {
 
 #[test]
 fn sigkill_during_bootstrap_then_restart_gives_a_working_server() {
-    let name = unique("mdb-kill");
-    let dir = TempDir::new(&name);
-    let data = dir.dir("data");
-    let net = Network::new(&name);
-    let c = start(&name, &net, &data, &[]);
+    let scene = Scene::new("mdb-kill");
+    let c = scene.start(&[]);
     // Kill as soon as the system schema is being written.
     assert!(wait_until(Duration::from_secs(30), || c
         .logs()
@@ -381,9 +382,9 @@ fn sigkill_during_bootstrap_then_restart_gives_a_working_server() {
     docker_ok(&["kill", "-s", "KILL", c.name()]);
     wait_exit(c.name(), Duration::from_secs(20));
     drop(c);
-    let c = start(&name, &net, &data, &[]);
+    let c = scene.start(&[]);
     wait_healthy_via_exec(&c);
-    let o = client(&net, &name, "o'neil", Some(HARD_PASSWORD), "SELECT 1");
+    let o = scene.client("o'neil", Some(HARD_PASSWORD), "SELECT 1");
     assert!(
         o.status.success(),
         "user cannot log in after the redo: {}\n{}",
@@ -394,10 +395,8 @@ fn sigkill_during_bootstrap_then_restart_gives_a_working_server() {
 
 #[test]
 fn docker_stop_is_clean_and_the_next_start_has_no_crash_recovery() {
-    let name = unique("mdb-stop");
-    let dir = TempDir::new(&name);
-    let net = Network::new(&name);
-    let c = start(&name, &net, &dir.dir("data"), &[]);
+    let scene = Scene::new("mdb-stop");
+    let c = scene.start(&[]);
     wait_healthy_via_exec(&c);
     let t = Instant::now();
     docker_ok(&["stop", "-t", "30", c.name()]);
@@ -476,11 +475,9 @@ fn a_directory_that_is_not_ours_is_refused_and_kept() {
 
 #[test]
 fn health_is_zero_when_up_and_non_zero_when_the_server_is_stopped() {
-    let name = unique("mdb-health");
-    let dir = TempDir::new(&name);
-    let data = dir.dir("data");
-    let net = Network::new(&name);
-    let c = start(&name, &net, &data, &[]);
+    let scene = Scene::new("mdb-health");
+    let data = scene.dir("data");
+    let c = scene.start(&[]);
     wait_healthy_via_exec(&c);
     let o = c.exec(&["inception-mariadb", "health"]);
     assert_eq!(o.status.code(), Some(0));
