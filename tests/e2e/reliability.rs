@@ -18,7 +18,7 @@ fn kill_9_of_each_main_process_restarts_it_healthy_and_keeps_data() {
         let c = stack.container(s);
         let before = restart_count(&c);
         let t = Instant::now();
-        nix_kill(host_pid(&c));
+        kill_9(host_pid(&c));
         assert!(
             wait_until(Duration::from_secs(60), || restart_count(&c) > before),
             "{s} was not restarted\n{}",
@@ -44,8 +44,8 @@ fn kill_9_of_each_main_process_restarts_it_healthy_and_keeps_data() {
     );
 }
 
-/// SIGKILL from the host, as a crash would.
-fn nix_kill(pid: i32) {
+/// SIGKILL from the host (`kill -9`), as a crash would.
+fn kill_9(pid: i32) {
     let o = run(std::process::Command::new("kill").args(["-9", &pid.to_string()]));
     assert!(o.status.success(), "kill -9 {pid}: {}", stderr(&o));
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use inception_core::config;
 use inception_core::pid1::Supervisor;
-use inception_core::probe::{self, redis};
+use inception_core::probe::redis;
+use inception_core::rt;
 use time::OffsetDateTime;
 
 use crate::settings::Settings;
@@ -176,7 +177,7 @@ pub fn restore(sup: &Supervisor, s: &Settings, id: &str) -> anyhow::Result<()> {
         password,
     }) = &s.redis
     {
-        let flushed = probe::block_on(redis::call(
+        let flushed = rt::block_on(redis::call(
             addr,
             Some(password),
             &["FLUSHDB"],

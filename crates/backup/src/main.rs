@@ -20,8 +20,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use inception_core::config::Config;
-use inception_core::probe::{self, mysql::Target};
-use inception_core::{exit, log, pid1};
+use inception_core::probe::mysql::Target;
+use inception_core::{exit, log, pid1, rt};
 
 use crate::settings::Settings;
 
@@ -76,7 +76,7 @@ fn health(settings: &Settings) -> anyhow::Result<String> {
         database: Some(settings.db_name.clone()),
         ..settings.db.clone()
     };
-    probe::block_on(db.query_one("SELECT 'ok'", Duration::from_secs(3)))??;
+    rt::block_on(db.query_one("SELECT 'ok'", Duration::from_secs(3)))??;
     let probe_file = settings.dir.join(".health");
     std::fs::write(&probe_file, b"ok")
         .map_err(|e| anyhow::anyhow!("{} is not writable: {e}", settings.dir.display()))?;

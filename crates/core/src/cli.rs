@@ -66,9 +66,9 @@ pub enum Action {
 }
 
 impl Action {
-    /// Decides from `args` (without the binary's name). `is_service` recognises the
+    /// Decides from `args` (without the binary's name). `is_program` recognises the
     /// service's own program; `default` is the service command line (the image's CMD).
-    pub fn parse(args: Vec<String>, is_service: impl Fn(&str) -> bool, default: &[&str]) -> Action {
+    pub fn parse(args: Vec<String>, is_program: impl Fn(&str) -> bool, default: &[&str]) -> Action {
         let default: Vec<String> = default.iter().map(|s| s.to_string()).collect();
         // The program alone, then the arguments.
         let program: Vec<String> = default.iter().take(1).chain(&args).cloned().collect();
@@ -84,7 +84,7 @@ impl Action {
                 Action::Serve(argv)
             }
             Some(a) if a.ends_with(".conf") => Action::serve(program),
-            Some(a) if is_service(a) => Action::serve(args),
+            Some(a) if is_program(a) => Action::serve(args),
             Some(_) => Action::Other(args),
         }
     }

@@ -2,8 +2,6 @@
 //! entrypoints waiting for their dependencies. Each returns a one-line description of what
 //! it saw, or an error saying what failed; [`crate::health`] turns that into a verdict.
 
-pub use crate::rt::block_on;
-
 pub mod fastcgi;
 pub mod http;
 #[cfg(feature = "mysql")]

@@ -15,7 +15,8 @@ use anyhow::Context;
 use inception_core::cert::{self, Pair};
 use inception_core::cli::{self, Service};
 use inception_core::config::{Config, ConfigError, Site};
-use inception_core::probe::{self, tcp};
+use inception_core::probe::tcp;
+use inception_core::rt;
 use inception_core::template::Template;
 use inception_core::user::Account;
 use inception_core::{exit, fs, pid1};
@@ -128,7 +129,7 @@ fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
 }
 
 fn health() -> anyhow::Result<String> {
-    let banner = probe::block_on(tcp::banner("127.0.0.1:21", Duration::from_secs(3)))??;
+    let banner = rt::block_on(tcp::banner("127.0.0.1:21", Duration::from_secs(3)))??;
     anyhow::ensure!(banner.starts_with("220"), "unexpected banner {banner:?}");
     Ok(format!("vsftpd greets with {banner:?}"))
 }

@@ -5,7 +5,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
-use inception_core::probe::{self, mysql::Target};
+use inception_core::probe::mysql::Target;
+use inception_core::rt;
 
 use crate::bootstrap::SOCKET;
 use crate::datadir::{HEALTH_CNF, MARKER};
@@ -16,7 +17,7 @@ const QUERY: &str = "SELECT CONCAT(SUPPORT, ' ', @@version) FROM information_sch
 
 /// Runs the check; the verdict is what it saw.
 pub fn run() -> anyhow::Result<String> {
-    probe::block_on(check())?
+    rt::block_on(check())?
 }
 
 async fn check() -> anyhow::Result<String> {

@@ -12,7 +12,8 @@ use std::time::Duration;
 use anyhow::Context;
 use inception_core::cert;
 use inception_core::config::{Config, Site};
-use inception_core::probe::{self, tls};
+use inception_core::probe::tls;
+use inception_core::rt;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
@@ -24,7 +25,7 @@ pub const MIN_DAYS: i64 = 7;
 /// The check: what the handshake and `/healthz` showed.
 pub fn check() -> anyhow::Result<String> {
     let domain = Site::read(&Config::from_env())?.domain;
-    let answer = probe::block_on(tls::get(
+    let answer = rt::block_on(tls::get(
         "127.0.0.1:443",
         &domain,
         "/healthz",

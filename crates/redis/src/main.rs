@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use inception_core::cli::{self, Service};
 use inception_core::config::{Config, ConfigError};
-use inception_core::probe::{self, redis};
+use inception_core::probe::redis;
+use inception_core::rt;
 use inception_core::template::{Template, double_quoted};
 use inception_core::user::Account;
 use inception_core::{fs, pid1};
@@ -55,7 +56,7 @@ fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
 
 fn health() -> anyhow::Result<String> {
     let password = Config::from_env().optional(&["REDIS_PASSWORD"])?;
-    probe::block_on(redis::ping(
+    rt::block_on(redis::ping(
         "127.0.0.1:6379",
         password.as_deref(),
         Duration::from_secs(3),

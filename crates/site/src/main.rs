@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use inception_core::cli::{self, Service};
-use inception_core::probe::{self, http};
+use inception_core::probe::http;
+use inception_core::rt;
 
 fn main() -> ExitCode {
     cli::run(&Service {
@@ -22,7 +23,7 @@ fn main() -> ExitCode {
 
 /// `health`: nginx serves the site's page.
 fn health() -> anyhow::Result<String> {
-    let status = probe::block_on(http::get(
+    let status = rt::block_on(http::get(
         "127.0.0.1:8080",
         "site",
         "/",
