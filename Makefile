@@ -30,12 +30,15 @@ LOG_DIR     ?= /tmp/inception-$(PROJECT)
 WAIT_TIMEOUT ?= 180
 # 0: the mandatory part (mariadb, wordpress, nginx); 1: also the bonus services (`make bonus`).
 BONUS       ?= 0
-BONUS_SERVICES := redis site adminer ftp backup
+# The services, from docker-compose.yml: those `make` runs, and those only `make bonus` runs
+# (profile bonus).
+MANDATORY_SERVICES := $(shell srcs/tools/compose-facts.sh mandatory)
+BONUS_SERVICES := $(shell srcs/tools/compose-facts.sh bonus)
 # PHP containers: 1 (the subject's three containers) or 2 (a second php-fpm container,
 # wordpress-replica, so that restarting or redeploying WordPress loses no request; on with
 # `make bonus`). Set it in srcs/.env.
 WP_REPLICAS ?= 1
-SERVICES    := mariadb wordpress nginx $(if $(filter 1,$(BONUS)),$(BONUS_SERVICES),)
+SERVICES    := $(MANDATORY_SERVICES) $(if $(filter 1,$(BONUS)),$(BONUS_SERVICES),)
 BUILD_IMAGES = $(addsuffix :$(TAG),$(SERVICES))
 # Cargo test arguments for the end-to-end suite (e.g. TEST=mariadb to run some).
 # Every shell script, for shellcheck.
@@ -178,7 +181,7 @@ fclean: ## Also delete the volumes, the data under DATA_DIR and the base image (
 	fi
 	@$(MAKE) --no-print-directory clean
 	@$(SUDO) $(ALL_PROFILES) $(COMPOSE) down -v >/dev/null 2>&1 || true
-	@$(ROOT) rm -rf "$(DATA_DIR)/mariadb" "$(DATA_DIR)/wordpress" "$(DATA_DIR)/backups"
+	@$(ROOT) rm -rf $(foreach d,$(shell srcs/tools/compose-facts.sh data-dirs),"$(DATA_DIR)/$(d)")
 	@echo "fclean: data under $(DATA_DIR) deleted"
 	@# We built the base image too (`make base`): nothing the project made stays.
 	@if $(SUDO) docker image inspect "$(BASE_IMAGE)" >/dev/null 2>&1; then \

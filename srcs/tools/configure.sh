@@ -34,8 +34,8 @@ fi
 
 [ -n "$secrets_dir" ] || exit 0
 
-# The secrets the stack uses; bonus services add theirs here.
-secrets=(db_root_password db_password wp_admin_password wp_user_password redis_password ftp_password)
+# The secrets docker-compose.yml declares, or those named on the command line.
+mapfile -t secrets < <("$(dirname "$0")/compose-facts.sh" secrets)
 [ $# -gt 2 ] && secrets=("${@:3}")
 mkdir -p "$secrets_dir"
 chmod 700 "$secrets_dir"

@@ -156,12 +156,12 @@ if [ -n "$data_dir" ]; then
 		mkdir -p "$data_dir"
 		[ -z "${SUDO_UID:-}" ] || chown "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$data_dir"
 	fi
-	for d in "$data_dir/mariadb" "$data_dir/wordpress" "$data_dir/backups"; do
-		if [ -d "$d" ]; then
-			say "data: $d exists"
+	"$(dirname "$0")/compose-facts.sh" data-dirs | while read -r name; do
+		if [ -d "$data_dir/$name" ]; then
+			say "data: $data_dir/$name exists"
 		else
-			mkdir -p "$d"
-			say "data: created $d"
+			mkdir -p "$data_dir/$name"
+			say "data: created $data_dir/$name"
 		fi
 	done
 fi

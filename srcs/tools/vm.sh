@@ -49,7 +49,7 @@ VM_WAIT="${VM_WAIT:-1800}"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 security="${SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 
-SERVICES=(mariadb wordpress nginx redis site adminer ftp backup)
+mapfile -t SERVICES < <("$(dirname "$0")/compose-facts.sh" services)
 # What the VM needs beyond debootstrap's minbase.
 PACKAGES=(
 	linux-image-amd64 initramfs-tools systemd systemd-sysv systemd-resolved udev kmod

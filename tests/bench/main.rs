@@ -585,9 +585,9 @@ fn bench() {
     writeln!(report, "\n## Sizes and idle memory\n\n| image | size | entrypoint | idle memory |\n|---|---|---|---|").unwrap();
     std::thread::sleep(Duration::from_secs(5));
     let mut total = 0.0;
-    for s in ALL_SERVICES {
+    for s in all_services() {
         let size = inspect(image(s), "{{.Size}}");
-        if ["mariadb", "wordpress", "nginx"].contains(&s) {
+        if MANDATORY.contains(s) {
             total += size.parse::<f64>().unwrap_or(0.0);
         }
         let bin = stdout(&docker(&[

@@ -99,7 +99,7 @@ fn service_checks_typed_in_the_containers_pass_on_the_running_configuration() {
 
 #[test]
 fn ps_pgrep_and_pkill_are_in_every_image() {
-    for s in ALL_SERVICES {
+    for s in all_services() {
         let o = docker(&[
             "run",
             "--rm",
@@ -224,7 +224,7 @@ fn fclean_leaves_nothing_of_the_project_and_clean_keeps_only_the_data_and_the_ba
     let base = format!("{tag}-base:bookworm");
     let label = format!("org.inception.test-{tag}");
     let mut images = Images(Vec::new());
-    for s in ALL_SERVICES {
+    for s in all_services() {
         let copy = format!("{s}:{tag}");
         docker_ok(&["tag", image(s), &copy]);
         images.0.push(copy);
@@ -264,7 +264,7 @@ fn fclean_leaves_nothing_of_the_project_and_clean_keeps_only_the_data_and_the_ba
     assert!(out.contains(&format!("clean: kept {base}")), "{out}");
     assert_eq!(listed("container", &stack.project), "");
     assert_eq!(listed("network", &stack.project), "");
-    for s in ALL_SERVICES {
+    for s in all_services() {
         assert!(!exists(&format!("{s}:{tag}")), "{s}:{tag} left by clean");
     }
     assert!(!exists(&cache), "the build cache was left by clean");

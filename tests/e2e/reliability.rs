@@ -320,7 +320,7 @@ static SEQ_FREE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::ne
 fn no_secret_value_is_in_images_containers_or_their_filesystems() {
     let stack = Stack::new("secrets");
     stack.up(&[]);
-    let secrets: Vec<String> = SECRETS.iter().map(|s| stack.secret(s)).collect();
+    let secrets: Vec<String> = secrets().iter().map(|s| stack.secret(s)).collect();
     let mut haystacks = Vec::new();
     for s in MANDATORY {
         let c = stack.container(s);
@@ -401,7 +401,7 @@ fn env_and_secrets_are_git_ignored_and_secret_files_are_private() {
     assert!(o.status.success(), "{}", stderr(&o));
     let first = std::fs::read_to_string(secrets.join("db_password.txt")).unwrap();
     assert_eq!(first.len(), 32);
-    for name in SECRETS {
+    for name in inception_tests::secrets() {
         let mode = std::fs::metadata(secrets.join(format!("{name}.txt"))).unwrap();
         assert_eq!(
             std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777,

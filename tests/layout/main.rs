@@ -19,7 +19,7 @@ fn every_service_dockerfile_holds_the_one_compile_stage() {
             && template.ends_with("RUN cargo-build all\nLABEL org.inception.stage=compile\n"),
         "{COMPILE_STAGE} is not a compile stage"
     );
-    for s in ALL_SERVICES {
+    for s in all_services() {
         let dockerfile = read(&format!("srcs/requirements/{s}/Dockerfile"));
         // Character for character: then the layer cache compiles the workspace once per
         // build, whichever image needs it first.
@@ -38,7 +38,7 @@ fn every_service_dockerfile_holds_the_one_compile_stage() {
     }
     // The packages stage comes before the compile stage (srcs/tools/build-images.sh builds
     // it while the workspace compiles), and the service stage starts from it.
-    for s in ALL_SERVICES {
+    for s in all_services() {
         let dockerfile = read(&format!("srcs/requirements/{s}/Dockerfile"));
         let packages = dockerfile.find("FROM debian:bookworm AS packages\n");
         let manifests = dockerfile.find("FROM debian:bookworm AS manifests\n");
@@ -56,7 +56,7 @@ fn every_service_dockerfile_holds_the_one_compile_stage() {
 #[test]
 fn compose_builds_every_image_from_its_own_dockerfile_with_the_root_as_context() {
     let compose = std::fs::read_to_string(repo().join("docker-compose.yml")).unwrap();
-    for s in ALL_SERVICES {
+    for s in all_services() {
         // The service's block: from `  <s>:` to the next line indented by two spaces.
         let start = compose
             .find(&format!("\n  {s}:\n"))
@@ -90,4 +90,28 @@ fn compose_builds_every_image_from_its_own_dockerfile_with_the_root_as_context()
     }
     assert!(compose.contains("args: &source { INCEPTION_SOURCE: \"${INCEPTION_SOURCE:-}\" }"));
     assert!(!compose.contains("latest"));
+}
+
+#[test]
+fn compose_runs_the_subjects_three_services_and_each_has_a_dockerfile() {
+    assert_eq!(compose_facts("mandatory"), MANDATORY);
+    assert_eq!(&all_services()[..MANDATORY.len()], MANDATORY);
+    for s in all_services() {
+        assert!(
+            repo()
+                .join(format!("srcs/requirements/{s}/Dockerfile"))
+                .is_file(),
+            "{s} has no Dockerfile"
+        );
+    }
+    // Every secret and data directory compose names is one make provides.
+    let make = std::fs::read_to_string(repo().join("Makefile")).unwrap();
+    assert!(
+        make.contains("compose-facts.sh mandatory") && make.contains("compose-facts.sh data-dirs")
+    );
+    assert_eq!(
+        compose_facts("data-dirs"),
+        ["mariadb", "wordpress", "backups"]
+    );
+    assert!(secrets().contains(&"db_password") && secrets().contains(&"wp_admin_password"));
 }
