@@ -257,10 +257,7 @@ fn bad_input_exits_non_zero_with_one_line_naming_the_variable_and_touches_no_dat
         ),
     ];
     for (env, expected) in cases {
-        let data = dir.dir(&format!(
-            "wp-{}",
-            SEQ_FREE.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-        ));
+        let data = dir.dir(&unique("wp"));
         let (code, err) = run_bad(image("wordpress"), &env, &data, "/var/www/html");
         assert_eq!(code, 78, "{expected}: {err}");
         assert_eq!(err.lines().count(), 1, "one line expected: {err}");
@@ -313,8 +310,6 @@ fn bad_input_exits_non_zero_with_one_line_naming_the_variable_and_touches_no_dat
     );
     assert_eq!(std::fs::read_dir(&data).unwrap().count(), 0);
 }
-
-static SEQ_FREE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 #[test]
 fn no_secret_value_is_in_images_containers_or_their_filesystems() {

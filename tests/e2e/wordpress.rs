@@ -11,36 +11,19 @@ fn fastcgi_get(stack: &Stack, path: &str, script: &str) -> fastcgi::Response {
         &stack.container("wordpress"),
         "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
     );
-    let addr = format!("{ip}:9000");
-    let port = stack.port().to_string();
-    let query = path.split_once('?').map(|(_, q)| q).unwrap_or("");
-    let script_file = format!("/var/www/html{script}");
-    let host = format!("{}:{}", stack.domain(), stack.port());
-    let params = [
-        ("GATEWAY_INTERFACE", "CGI/1.1"),
-        ("REQUEST_METHOD", "GET"),
-        ("SCRIPT_FILENAME", script_file.as_str()),
-        ("SCRIPT_NAME", script),
-        ("DOCUMENT_URI", script),
-        ("REQUEST_URI", path),
-        ("QUERY_STRING", query),
-        ("SERVER_PROTOCOL", "HTTP/1.1"),
-        ("HTTP_HOST", host.as_str()),
-        ("SERVER_NAME", stack.domain()),
-        ("SERVER_PORT", &port),
-        ("HTTPS", "on"),
-        ("REMOTE_ADDR", "127.0.0.1"),
-    ];
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
+    let site = inception_core::config::Site {
+        domain: stack.domain().to_owned(),
+        https_port: stack.port(),
+    };
+    let get = fastcgi::Get {
+        document_root: "/var/www/html",
+        script,
+        uri: path,
+        site: Some(&site),
+        cookie: "",
+    };
+    inception_core::rt::block_on(get.send(&format!("{ip}:9000"), Duration::from_secs(30)))
         .unwrap()
-        .block_on(fastcgi::request(
-            &addr,
-            &params,
-            b"",
-            Duration::from_secs(30),
-        ))
         .expect("FastCGI request failed")
 }
 

@@ -500,31 +500,15 @@ impl Upgrade<'_> {
 
     /// One page over FastCGI, as nginx asks for it: it must answer 200.
     async fn render(&self, script: &str, uri: &str, cookie: &str) -> anyhow::Result<()> {
-        let site = &self.settings.site;
-        let home = self.settings.home_url();
-        let host = home.trim_start_matches("https://");
-        let file = self.webroot.join(script);
-        let file = file.to_string_lossy();
-        let port = site.https_port.to_string();
-        let params = [
-            ("GATEWAY_INTERFACE", "CGI/1.1"),
-            ("REQUEST_METHOD", "GET"),
-            ("SCRIPT_FILENAME", &file),
-            ("SCRIPT_NAME", &format!("/{script}")),
-            ("REQUEST_URI", uri),
-            ("DOCUMENT_URI", &format!("/{script}")),
-            ("DOCUMENT_ROOT", &self.webroot.to_string_lossy()),
-            ("QUERY_STRING", ""),
-            ("SERVER_PROTOCOL", "HTTP/1.1"),
-            ("SERVER_SOFTWARE", "inception-wordpress"),
-            ("REMOTE_ADDR", "127.0.0.1"),
-            ("SERVER_NAME", &site.domain),
-            ("SERVER_PORT", &port),
-            ("HTTPS", "on"),
-            ("HTTP_HOST", host),
-            ("HTTP_COOKIE", cookie),
-        ];
-        let r = fastcgi::request(CHECK_POOL_ADDRESS, &params, b"", Duration::from_secs(30)).await?;
+        let r = fastcgi::Get {
+            document_root: &self.webroot.to_string_lossy(),
+            script: &format!("/{script}"),
+            uri,
+            site: Some(&self.settings.site),
+            cookie,
+        }
+        .send(CHECK_POOL_ADDRESS, Duration::from_secs(30))
+        .await?;
         if r.status != 200 {
             bail!(
                 "{uri} answered {}{}",

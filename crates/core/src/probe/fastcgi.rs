@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::tcp;
+use crate::config::Site;
 
 const VERSION: u8 = 1;
 const BEGIN_REQUEST: u8 = 1;
@@ -69,34 +70,72 @@ pub async fn request(
     .map_err(|_| anyhow::anyhow!("FastCGI request to {addr} timed out after {timeout:?}"))?
 }
 
-/// GETs `path` with the parameters php-fpm needs; `script` is the file to run.
-pub async fn get(
-    addr: &str,
-    script: &str,
-    path: &str,
-    timeout: Duration,
-) -> anyhow::Result<Response> {
-    let (uri_path, query) = path.split_once('?').unwrap_or((path, ""));
-    let params = [
-        ("GATEWAY_INTERFACE", "CGI/1.1"),
-        ("REQUEST_METHOD", "GET"),
-        ("SCRIPT_FILENAME", script),
-        ("SCRIPT_NAME", uri_path),
-        ("REQUEST_URI", path),
-        ("DOCUMENT_URI", uri_path),
-        ("QUERY_STRING", query),
-        ("SERVER_PROTOCOL", "HTTP/1.1"),
-        ("SERVER_SOFTWARE", "inception-probe"),
-        ("REMOTE_ADDR", "127.0.0.1"),
-        ("SERVER_NAME", "localhost"),
-        ("SERVER_PORT", "9000"),
-    ];
-    request(addr, &params, b"", timeout).await
+/// A GET request for one page, with the parameters nginx passes (our nginx.conf).
+#[derive(Debug, Clone, Copy)]
+pub struct Get<'a> {
+    /// The web root in php-fpm's container; `SCRIPT_FILENAME` is it followed by `script`.
+    pub document_root: &'a str,
+    /// The script, from the web root (`/index.php`; the pool's `/ping`).
+    pub script: &'a str,
+    /// The request URI: path and query.
+    pub uri: &'a str,
+    /// The site as the browser reached it (`Host`, `HTTPS=on`); `None`: a probe of the pool
+    /// itself (`localhost`, plain).
+    pub site: Option<&'a Site>,
+    /// The `Cookie` header (empty: none).
+    pub cookie: &'a str,
+}
+
+impl Get<'_> {
+    /// Sends the request to php-fpm at `addr`.
+    pub async fn send(&self, addr: &str, timeout: Duration) -> anyhow::Result<Response> {
+        let query = self.uri.split_once('?').map_or("", |(_, q)| q);
+        let file = format!("{}{}", self.document_root, self.script);
+        let (name, port, host) = match self.site {
+            Some(site) => (
+                site.domain.as_str(),
+                site.https_port.to_string(),
+                site.host(),
+            ),
+            None => ("localhost", "9000".to_owned(), "localhost".to_owned()),
+        };
+        let mut params = vec![
+            ("GATEWAY_INTERFACE", "CGI/1.1"),
+            ("REQUEST_METHOD", "GET"),
+            ("SCRIPT_FILENAME", &file),
+            ("SCRIPT_NAME", self.script),
+            ("DOCUMENT_URI", self.script),
+            ("DOCUMENT_ROOT", self.document_root),
+            ("REQUEST_URI", self.uri),
+            ("QUERY_STRING", query),
+            ("SERVER_PROTOCOL", "HTTP/1.1"),
+            ("SERVER_SOFTWARE", "inception"),
+            ("REMOTE_ADDR", "127.0.0.1"),
+            ("SERVER_NAME", name),
+            ("SERVER_PORT", &port),
+            ("HTTP_HOST", &host),
+        ];
+        if self.site.is_some() {
+            params.push(("HTTPS", "on"));
+        }
+        if !self.cookie.is_empty() {
+            params.push(("HTTP_COOKIE", self.cookie));
+        }
+        request(addr, &params, b"", timeout).await
+    }
 }
 
 /// Asks php-fpm at `addr` for its ping path; succeeds when it answers 200 with `pong`.
 pub async fn ping(addr: &str, path: &str, timeout: Duration) -> anyhow::Result<String> {
-    let r = get(addr, path, path, timeout).await?;
+    let r = Get {
+        document_root: "",
+        script: path,
+        uri: path,
+        site: None,
+        cookie: "",
+    }
+    .send(addr, timeout)
+    .await?;
     if r.status == 200 && r.body.trim_ascii() == b"pong" {
         Ok(format!("php-fpm at {addr} answered {path} with pong"))
     } else {
