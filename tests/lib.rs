@@ -141,6 +141,16 @@ pub fn unique(what: &str) -> String {
     )
 }
 
+/// `query` run as MariaDB's root in `container` (`docker exec`, the client inside): its rows,
+/// tab-separated, without column names. Panics when it fails.
+pub fn root_sql(container: &str, root_password: &str, query: &str) -> String {
+    let o = run(Command::new("docker")
+        .args(["exec", "-e", &format!("MYSQL_PWD={root_password}")])
+        .args([container, "mariadb", "-uroot", "-N", "-B", "-e", query]));
+    assert!(o.status.success(), "sql {query:?} failed: {}", stderr(&o));
+    stdout(&o)
+}
+
 /// Runs a command and returns its output (never panics on a non-zero status).
 pub fn run(cmd: &mut Command) -> Output {
     cmd.output()
@@ -555,16 +565,11 @@ impl Stack {
 
     /// Runs SQL as root in the mariadb container; returns tab-separated rows.
     pub fn sql(&self, query: &str) -> String {
-        let c = self.container("mariadb");
-        let o = run(Command::new("docker")
-            .args([
-                "exec",
-                "-e",
-                &format!("MYSQL_PWD={}", self.secret("db_root_password")),
-            ])
-            .args([c.as_str(), "mariadb", "-uroot", "-N", "-B", "-e", query]));
-        assert!(o.status.success(), "sql {query:?} failed: {}", stderr(&o));
-        stdout(&o)
+        root_sql(
+            &self.container("mariadb"),
+            &self.secret("db_root_password"),
+            query,
+        )
     }
 
     /// An HTTPS client for this stack (curl with the domain resolved to 127.0.0.1).

@@ -99,21 +99,7 @@ fn client(
 }
 
 fn root_sql(c: &Container, sql: &str) -> String {
-    let pwd = format!("MYSQL_PWD={ROOT_PASSWORD}");
-    let o = docker(&[
-        "exec",
-        "-e",
-        &pwd,
-        c.name(),
-        "mariadb",
-        "-uroot",
-        "-N",
-        "-B",
-        "-e",
-        sql,
-    ]);
-    assert!(o.status.success(), "{sql}: {}", stderr(&o));
-    stdout(&o)
+    inception_tests::root_sql(c.name(), ROOT_PASSWORD, sql)
 }
 
 #[test]
