@@ -196,7 +196,8 @@ pub fn install() -> std::io::Result<&'static Supervisor> {
 }
 
 /// Installs signal handling and the reaper and returns the supervisor. Once per process:
-/// later calls return the first supervisor, whatever their options.
+/// a later call returns the same supervisor if it asks for the same options, and an error if
+/// it asks for others (they cannot change once signals are handled).
 pub fn install_with(options: Options) -> std::io::Result<&'static Supervisor> {
     let mut result = Ok(());
     let sup = SUPERVISOR.get_or_init(|| {
@@ -226,6 +227,12 @@ pub fn install_with(options: Options) -> std::io::Result<&'static Supervisor> {
         }
         sup
     });
+    if sup.options != options {
+        return Err(std::io::Error::other(format!(
+            "PID 1 is already installed with {:?}, not {options:?}",
+            sup.options
+        )));
+    }
     result.map(|()| sup)
 }
 
@@ -444,7 +451,10 @@ pub fn run_service(argv: &[String], user: Option<&crate::user::Account>) -> anyh
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| status::UsageError("no command given".into()))?;
-    let sup = install()?;
+    let sup = match SUPERVISOR.get() {
+        Some(sup) => sup,
+        None => install()?,
+    };
     let path = resolve(program)?;
     let mut cmd = Command::new(path);
     cmd.arg0(program).args(args);
@@ -518,6 +528,18 @@ mod tests {
             .spawn(Command::new("sh").args(["-c", "sleep 0.2 & exit 4"]))
             .unwrap();
         assert_eq!(sup.wait(child), Exit::Code(4));
+    }
+
+    #[test]
+    fn a_second_install_gets_the_same_supervisor_or_an_error_for_other_options() {
+        let first = install().unwrap();
+        assert!(std::ptr::eq(first, install().unwrap()));
+        let other = Options {
+            stop_is_success: true,
+            ..Default::default()
+        };
+        let err = install_with(other).map(|_| ()).unwrap_err();
+        assert!(err.to_string().contains("already installed"), "{err}");
     }
 
     #[test]

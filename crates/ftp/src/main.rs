@@ -4,7 +4,7 @@
 //! Start-up: validate the settings; create the FTP user (uid 33, so that what it uploads
 //! belongs to WordPress) and set its password from the secret; make a self-signed
 //! certificate; render vsftpd.conf; run vsftpd as the only child of this PID 1 (see
-//! `serve`). `health` reads the 220 banner.
+//! `serve`). `health` reads the 220 banner. The settings: `settings.rs`.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -14,12 +14,16 @@ use std::time::Duration;
 use anyhow::Context;
 use inception_core::cert::{self, Pair};
 use inception_core::cli::{self, Service};
-use inception_core::config::{Config, ConfigError, Site};
+use inception_core::config::Config;
 use inception_core::probe::tcp;
 use inception_core::rt;
 use inception_core::template::Template;
 use inception_core::user::Account;
 use inception_core::{exit, fs, pid1};
+
+mod settings;
+
+use settings::Settings;
 
 const TEMPLATE: &str = "/etc/inception/vsftpd.conf.tmpl";
 const RUNDIR: &str = "/run/vsftpd";
@@ -27,39 +31,13 @@ const SERVICE: &[&str] = &["vsftpd", "/run/vsftpd/vsftpd.conf"];
 
 fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
     let sup = pid1::install()?;
-    let cfg = Config::from_env();
-    let user = cfg.or(&["FTP_USER"], "wpftp")?;
-    if user.is_empty()
-        || user.len() > 32
-        || !user
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-        || user.starts_with('-')
-    {
-        return Err(ConfigError::invalid(
-            "FTP_USER",
-            "lower-case letters, digits, _ and -, at most 32",
-        )
-        .into());
-    }
-    let password = cfg.required(&["FTP_PASSWORD"])?;
-    if password.contains(['\n', ':']) {
-        return Err(
-            ConfigError::invalid("FTP_PASSWORD", "must not contain ':' or a newline").into(),
-        );
-    }
-    // The certificate's name; the HTTPS port does not matter here.
-    let domain = Site::read(&cfg)?.domain;
-    let pasv_min: u16 = cfg.parse_or(&["FTP_PASV_MIN"], 21100)?;
-    let pasv_max: u16 = cfg.parse_or(&["FTP_PASV_MAX"], 21110)?;
-    if pasv_min == 0 || pasv_min > pasv_max {
-        return Err(ConfigError::invalid(
-            "FTP_PASV_MIN",
-            "must be at least 1 and at most FTP_PASV_MAX",
-        )
-        .into());
-    }
-    let pasv_address = cfg.optional(&["FTP_PASV_ADDRESS"])?;
+    let Settings {
+        user,
+        password,
+        domain,
+        pasv: (pasv_min, pasv_max),
+        pasv_address,
+    } = Settings::read(&Config::from_env())?;
 
     std::fs::create_dir_all(RUNDIR).with_context(|| format!("cannot create {RUNDIR}"))?;
     // The account: uid and gid 33 (www-data), home and chroot in the WordPress files.
