@@ -277,6 +277,25 @@ fn mib(bytes: &str) -> String {
 #[test]
 fn bench() {
     let mut report = String::from("# Inception benchmark\n\n");
+    let (mut stack, single) = start_rows(&mut report);
+    stop_rows(&mut report, &stack);
+    throughput_rows(&mut report, &mut stack);
+    disturbed_rows(&mut report, &stack, &single);
+    idle_cpu_row(&mut report, &stack);
+    size_rows(&mut report, &stack);
+    noop_make_row(&mut report, &stack);
+    build_rows(&mut report);
+    vm_rows(&mut report);
+
+    println!("\n{report}");
+    let dir = repo().join("bench/results");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("latest.md"), &report).unwrap();
+}
+
+/// Cold and warm starts of the mandatory stack, then of the whole one, which it returns
+/// running; and one WordPress container redeployed under load (returned for its table).
+fn start_rows(report: &mut String) -> (Stack, Disturbed) {
     writeln!(
         report,
         "## Start (until every service is healthy and / answers 200; median of 3)\n\n\
@@ -326,7 +345,11 @@ fn bench() {
     )
     .unwrap();
 
-    // docker stop per service, median of 5, and whether it was graceful (exit code 0).
+    (stack, single)
+}
+
+/// `docker stop` of each service, median of [`RUNS`], and whether it was graceful.
+fn stop_rows(report: &mut String, stack: &Stack) {
     writeln!(report, "## docker stop (median of {RUNS})\n\n| service | time | graceful | target |\n|---|---|---|---|").unwrap();
     for s in [
         "nginx",
@@ -362,8 +385,12 @@ fn bench() {
         )
         .unwrap();
     }
-    wait_serving(&stack);
+    wait_serving(stack);
+}
 
+/// Requests per second: a static file (the ceiling), anonymous and logged-in pages with and
+/// without the object cache, and the uncached pages beside WordPress 6.1 as Debian ships it.
+fn throughput_rows(report: &mut String, stack: &mut Stack) {
     // Throughput: the front page's bytes as a static file are the ceiling on this machine.
     let front = stack.https().get("/").body;
     let static_path = stack.data().join("wordpress/bench-static.html");
@@ -395,7 +422,7 @@ fn bench() {
     writeln!(report, "\n## HTTPS throughput (wrk -t2 -c32 -d10s)\n\n| what | req/s | p99 | errors | vs static |\n|---|---|---|---|---|").unwrap();
     let mut reference = 0.0;
     for (what, path, cookie) in runs {
-        let (rate, p99, errors) = wrk(&stack, path, cookie);
+        let (rate, p99, errors) = wrk(stack, path, cookie);
         if reference == 0.0 {
             reference = rate;
         }
@@ -423,14 +450,14 @@ fn bench() {
                 })
                 .collect()
         };
-    let with = logged_in_rows(&stack, &mut report, "redis object cache");
+    let with = logged_in_rows(stack, report, "redis object cache");
     // The same pages without the object cache, in the same run: both WordPress containers
     // recreated with WP_REDIS_HOST empty (the entrypoint removes the drop-in).
     let wordpress = ["up", "-d", "--no-build", "wordpress", "wordpress-replica"];
     stack.set("WP_REDIS_HOST", "");
     stack.compose_ok(&wordpress);
-    wait_serving(&stack);
-    let without = logged_in_rows(&stack, &mut report, "no object cache");
+    wait_serving(stack);
+    let without = logged_in_rows(stack, report, "no object cache");
     writeln!(
         report,
         "\nLogged-in pages one at a time (median of 30) and database queries per page:\n\n\
@@ -449,9 +476,29 @@ fn bench() {
         )
         .unwrap();
     }
-    // The uncached pages again, still without the object cache (as the mandatory stack
-    // runs), side by side in the same run with WordPress 6.1 as Debian bookworm ships it:
-    // a second stack of the same images but for wordpress (WORDPRESS_SUITE=bookworm).
+    // The bypassed anonymous row of `runs`, then the `logged_in` pages with the session.
+    let (anonymous, anonymous_path, bypass) = runs[2];
+    let uncached: Vec<(&str, &str)> = std::iter::once((anonymous, anonymous_path))
+        .chain(logged_in.iter().copied())
+        .collect();
+    versus_6_1_rows(report, stack, &session, bypass.unwrap(), &uncached);
+    stack.set("WP_REDIS_HOST", "redis:6379");
+    stack.compose_ok(&wordpress);
+    wait_serving(stack);
+    let _ = std::fs::remove_file(&static_path);
+}
+
+/// The uncached pages (`uncached`: what, path; the first anonymous, sent with the cookie
+/// `bypass`, the others with `session`), still without the object cache (as the mandatory
+/// stack runs), side by side in the same run with WordPress 6.1 as Debian bookworm ships it:
+/// a second stack of the same images but for wordpress (WORDPRESS_SUITE=bookworm).
+fn versus_6_1_rows(
+    report: &mut String,
+    stack: &Stack,
+    session: &str,
+    bypass: &str,
+    uncached: &[(&str, &str)],
+) {
     let mut old = Stack::new("bench-6-1");
     old.use_image("wordpress", Some(wordpress_6_1()));
     old.up(&["mariadb", "wordpress", "nginx"]);
@@ -459,18 +506,13 @@ fn bench() {
     let old_admin = old.https();
     assert!(old_admin.login("webmaster", &old.secret("wp_admin_password")));
     let old_session = old_admin.cookie_header();
-    // The bypassed anonymous row of `runs`, then the `logged_in` pages with the session.
-    let (anonymous, anonymous_path, bypass) = runs[2];
-    let uncached: Vec<(&str, &str)> = std::iter::once((anonymous, anonymous_path))
-        .chain(logged_in.iter().copied())
-        .collect();
     // Rates of the three pages, each asserted to have had only 2xx answers.
     let rates = |stack: &Stack, session: &str| -> Vec<f64> {
         uncached
             .iter()
             .enumerate()
             .map(|(i, (_, path))| {
-                let cookie = if i == 0 { bypass.unwrap() } else { session };
+                let cookie = if i == 0 { bypass } else { session };
                 let (rate, _, errors) = wrk(stack, path, Some(cookie));
                 assert_eq!(errors, 0, "{path}: {errors} answers were not 2xx");
                 rate
@@ -481,7 +523,7 @@ fn bench() {
     // as a difference; the table gives the mean.
     let (mut current, mut shipped) = (vec![0.0; uncached.len()], vec![0.0; uncached.len()]);
     for _ in 0..2 {
-        for (sum, rate) in current.iter_mut().zip(rates(&stack, &session)) {
+        for (sum, rate) in current.iter_mut().zip(rates(stack, session)) {
             *sum += rate / 2.0;
         }
         for (sum, rate) in shipped.iter_mut().zip(rates(&old, &old_session)) {
@@ -499,7 +541,7 @@ fn bench() {
         );
         stdout(&o).trim().to_owned()
     };
-    let (new_version, old_version) = (versions(&stack), versions(&old));
+    let (new_version, old_version) = (versions(stack), versions(&old));
     drop(old);
     writeln!(
         report,
@@ -517,18 +559,17 @@ fn bench() {
         )
         .unwrap();
     }
-    stack.set("WP_REDIS_HOST", "redis:6379");
-    stack.compose_ok(&wordpress);
-    wait_serving(&stack);
-    let _ = std::fs::remove_file(&static_path);
+}
 
+/// Requests lost while WordPress is restarted or redeployed under light load.
+fn disturbed_rows(report: &mut String, stack: &Stack, single: &Disturbed) {
     // wordpress restarted under light load.
     let wordpress = stack.container("wordpress");
-    let restart = under_load(&stack, || {
+    let restart = under_load(stack, || {
         docker_ok(&["restart", "-t", "20", &wordpress]);
         stack.wait_healthy("wordpress");
     });
-    let redeploy = under_load(&stack, || {
+    let redeploy = under_load(stack, || {
         let o = stack.make("redeploy");
         assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
     });
@@ -547,7 +588,7 @@ fn bench() {
         ("`make redeploy` (both replaced, one at a time)", &redeploy),
         (
             "`make redeploy`, one WordPress container (WP_REPLICAS=1)",
-            &single,
+            single,
         ),
     ] {
         writeln!(
@@ -564,15 +605,17 @@ fn bench() {
             writeln!(report, "\nnginx on a failed request: `{cause}`").unwrap();
         }
     }
+}
 
-    // Idle CPU (the engine's health probes included), then with the stack stopped.
+/// Idle CPU of the machine (the engine's health probes included), then with the stack stopped.
+fn idle_cpu_row(report: &mut String, stack: &Stack) {
     std::thread::sleep(Duration::from_secs(5));
     let cpu_up = machine_cpu(Duration::from_secs(10));
     stack.compose_ok(&["stop"]);
     std::thread::sleep(Duration::from_secs(3));
     let cpu_down = machine_cpu(Duration::from_secs(10));
     stack.compose_ok(&["start"]);
-    wait_serving(&stack);
+    wait_serving(stack);
     writeln!(
         report,
         "\nIdle CPU of the machine, in % of one core: {cpu_up:.1} % with all {} containers \
@@ -580,8 +623,10 @@ fn bench() {
         stack.services(true).len()
     )
     .unwrap();
+}
 
-    // Sizes and memory.
+/// Image, entrypoint and idle memory sizes.
+fn size_rows(report: &mut String, stack: &Stack) {
     writeln!(report, "\n## Sizes and idle memory\n\n| image | size | entrypoint | idle memory |\n|---|---|---|---|").unwrap();
     std::thread::sleep(Duration::from_secs(5));
     let mut total = 0.0;
@@ -629,8 +674,10 @@ fn bench() {
         mib(&inspect("debian:bookworm", "{{.Size}}"))
     )
     .unwrap();
+}
 
-    // A no-op `make bonus` on this (running, built) stack.
+/// A no-op `make bonus` on the running, built stack.
+fn noop_make_row(report: &mut String, stack: &Stack) {
     let t = Instant::now();
     let o = stack.make("bonus");
     let noop = t.elapsed();
@@ -641,14 +688,6 @@ fn bench() {
         secs(noop)
     )
     .unwrap();
-
-    build_rows(&mut report);
-    vm_rows(&mut report);
-
-    println!("\n{report}");
-    let dir = repo().join("bench/results");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("latest.md"), &report).unwrap();
 }
 
 /// The VM's disks (`make vm`) and boot times (`make vm-test`): read from what they recorded
