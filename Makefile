@@ -208,7 +208,7 @@ lint: ## cargo fmt --check, clippy -D warnings and shellcheck on every script
 		{ echo "lint: shellcheck is missing: srcs/tools/provision.sh --tests installs it" >&2; exit 1; }
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
-	shellcheck $(SHELL_SCRIPTS)
+	shellcheck -x $(SHELL_SCRIPTS)
 	@srcs/tools/dockerfiles.sh --check
 
 dockerfiles: ## Write the compile stage of every service Dockerfile from srcs/requirements/compile-stage.Dockerfile

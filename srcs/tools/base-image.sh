@@ -9,12 +9,10 @@
 # Runs as any user who can reach the engine; the debootstrap step runs through sudo.
 set -euo pipefail
 
+NAME=base
+# shellcheck source=srcs/tools/lib.sh
+. "$(dirname "$0")/lib.sh"
 image="${BASE_IMAGE:-debian:bookworm}"
-mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-security="${SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
-
-say() { printf 'base: %s\n' "$*"; }
-die() { printf 'base: error: %s\n' "$*" >&2; exit 1; }
 
 if docker image inspect "$image" >/dev/null 2>&1; then
 	say "$image present locally ($(docker image inspect -f '{{.Size}}' "$image" | numfmt --to=iec))"
@@ -32,16 +30,8 @@ command -v debootstrap >/dev/null || die "debootstrap is missing: run srcs/tools
 rootfs="$(mktemp -d /tmp/inception-rootfs.XXXXXX)"
 trap 'rm -rf "$rootfs"' EXIT
 
-debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$rootfs.log" 2>&1 ||
-	{ tail -n 20 "$rootfs.log" >&2; die "debootstrap failed (full log: $rootfs.log)"; }
+bookworm_tree "$rootfs" "$rootfs.log"
 rm -f "$rootfs.log"
-
-# The three suites a maintained bookworm needs.
-cat >"$rootfs/etc/apt/sources.list" <<SOURCES
-deb $mirror bookworm main
-deb $mirror bookworm-updates main
-deb $security bookworm-security main
-SOURCES
 
 # Keep documentation and translations out of every later layer too.
 cat >"$rootfs/etc/dpkg/dpkg.cfg.d/01-slim" <<'DPKG'

@@ -10,7 +10,9 @@ cd "$(dirname "$0")/../.."
 
 env_file="${1:-srcs/.env}"
 secrets_dir="${2:-}"
-say() { printf 'configure: %s\n' "$*"; }
+NAME=configure
+# shellcheck source=srcs/tools/lib.sh
+. srcs/tools/lib.sh
 # Run through sudo (`sudo make`), the files still belong to the user who typed it: later
 # steps and the user read and edit them without root.
 owner() { [ -z "${SUDO_UID:-}" ] || [ "$(id -u)" -ne 0 ] || chown "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$@"; }
@@ -35,7 +37,7 @@ fi
 [ -n "$secrets_dir" ] || exit 0
 
 # The secrets docker-compose.yml declares, or those named on the command line.
-mapfile -t secrets < <("$(dirname "$0")/compose-facts.sh" secrets)
+mapfile -t secrets < <(srcs/tools/compose-facts.sh secrets)
 [ $# -gt 2 ] && secrets=("${@:3}")
 mkdir -p "$secrets_dir"
 chmod 700 "$secrets_dir"

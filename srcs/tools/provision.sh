@@ -24,8 +24,9 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-say() { printf 'provision: %s\n' "$*"; }
-die() { printf 'provision: error: %s\n' "$*" >&2; exit 1; }
+NAME=provision
+# shellcheck source=srcs/tools/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # Everything below needs root; re-run through sudo when we are not.
 if [ "$(id -u)" -ne 0 ]; then

@@ -15,7 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 archive=vendor/crates.tar.gz
-say() { printf 'vendor: %s\n' "$*"; }
+NAME=vendor
+# shellcheck source=srcs/tools/lib.sh
+. srcs/tools/lib.sh
 crates() { ls vendor/*/.cargo-checksum.json >/dev/null 2>&1; }
 
 if command -v cargo >/dev/null; then
