@@ -136,7 +136,10 @@ fn everything_persists_across_down_and_up() {
     // The new container found the database and did not initialise it again: the first
     // message says so, and the second, which would mean it did, is absent.
     let mariadb = logs(&stack.container("mariadb"));
-    assert!(mariadb.contains("database present, starting it"), "{mariadb}");
+    assert!(
+        mariadb.contains("database present, starting it"),
+        "{mariadb}"
+    );
     assert!(!mariadb.contains("first start complete"), "{mariadb}");
 }
 

@@ -60,23 +60,15 @@ impl Settings {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
 
     fn read(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let mut env: HashMap<String, String> = [
+        let base = [
             ("MYSQL_USER", "wpuser"),
             ("MYSQL_PASSWORD", "secret"),
             ("MYSQL_DATABASE", "wordpress"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        for (k, v) in vars {
-            env.insert(k.to_string(), v.to_string());
-        }
-        Settings::read(&Config::new(env))
+        ];
+        Settings::read(&Config::from_pairs(base.iter().chain(vars)))
     }
 
     #[test]

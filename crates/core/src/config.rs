@@ -89,6 +89,19 @@ impl Config<ProcessEnv> {
     }
 }
 
+impl Config<HashMap<String, String>> {
+    /// Settings given as pairs, a later pair replacing an earlier one of the same name (a
+    /// test's defaults, then its changes).
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = &'a (&'a str, &'a str)>) -> Self {
+        Config::new(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+}
+
 impl<S: Source> Config<S> {
     /// Settings read from `source`.
     pub fn new(source: S) -> Self {

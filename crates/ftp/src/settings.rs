@@ -66,19 +66,11 @@ fn valid_user(user: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
 
     fn read(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let mut env: HashMap<String, String> = HashMap::from([
-            ("FTP_PASSWORD".into(), "s3cret".into()),
-            ("DOMAIN_NAME".into(), "me.42.fr".into()),
-        ]);
-        for (k, v) in vars {
-            env.insert(k.to_string(), v.to_string());
-        }
-        Settings::read(&Config::new(env))
+        let base = [("FTP_PASSWORD", "s3cret"), ("DOMAIN_NAME", "me.42.fr")];
+        Settings::read(&Config::from_pairs(base.iter().chain(vars)))
     }
 
     #[test]
@@ -110,11 +102,7 @@ mod tests {
             };
             assert!(err.contains(named), "{var}={value:?}: {err}");
         }
-        let err = Settings::read(&Config::new(HashMap::from([(
-            "DOMAIN_NAME".to_string(),
-            "me.42.fr".to_string(),
-        )])))
-        .unwrap_err();
+        let err = Settings::read(&Config::from_pairs(&[("DOMAIN_NAME", "me.42.fr")])).unwrap_err();
         assert!(err.to_string().contains("FTP_PASSWORD"), "{err}");
     }
 }

@@ -158,7 +158,7 @@ pub(crate) mod tests {
 
     /// Settings from a complete example environment, with `extra` added or replaced.
     pub(crate) fn env(extra: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let mut map: HashMap<String, String> = [
+        let base = [
             ("MYSQL_DATABASE", "wordpress"),
             ("MYSQL_USER", "wp"),
             ("MYSQL_PASSWORD", "pw"),
@@ -169,14 +169,8 @@ pub(crate) mod tests {
             ("WP_USER", "writer"),
             ("WP_USER_EMAIL", "u@example.com"),
             ("WP_USER_PASSWORD", "u"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        for (k, v) in extra {
-            map.insert(k.to_string(), v.to_string());
-        }
-        Settings::read(&Config::new(map))
+        ];
+        Settings::read(&Config::from_pairs(base.iter().chain(extra)))
     }
 
     fn err(extra: &[(&str, &str)]) -> String {
