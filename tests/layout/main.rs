@@ -35,6 +35,11 @@ fn every_service_dockerfile_holds_the_one_compile_stage() {
             !dockerfile.contains("ARG BUILDER"),
             "{s} uses an outside builder image"
         );
+        // The service's command line is its crate's (cli::Service::command), not repeated.
+        assert!(
+            !dockerfile.lines().any(|l| l.starts_with("CMD ")),
+            "{s}'s Dockerfile has a CMD"
+        );
     }
     // The packages stage comes before the compile stage (srcs/tools/build-images.sh builds
     // it while the workspace compiles), and the service stage starts from it.

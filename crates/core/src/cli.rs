@@ -1,11 +1,12 @@
 //! The command line every service binary shares, shaped like the official images':
 //!
-//! - `health [--pace SECONDS]`: check the running service by its own protocol, print one
+//! - `health [--pace SECONDS] [--json] [--upkeep]`: check the running service by its own protocol, print one
 //!   line, exit 0 or 1 (see [`crate::health::run`]);
 //! - no argument, the service's own program, or arguments starting with `-`: prepare the
-//!   service, then run it with those arguments (after the image's CMD);
+//!   service, then run it with those arguments (after its command line, [`Service::command`]:
+//!   the images have no CMD, so that this is its one definition);
 //! - a first argument ending in `.conf`: the program's own configuration file, which takes
-//!   the place of the CMD's arguments (`docker run redis:inception /my/redis.conf`, as the
+//!   the place of the command line's arguments (`docker run redis:inception /my/redis.conf`, as the
 //!   official redis image takes it);
 //! - anything else: run that command instead (`docker run IMAGE echo hi`).
 //!
@@ -25,7 +26,8 @@ pub struct Service {
     pub name: &'static str,
     /// Whether a first argument is the service's own program (`nginx`, `php-fpm8.2`, ...).
     pub is_program: fn(&str) -> bool,
-    /// The service command line (the image's CMD).
+    /// The service command line: what runs when the container is given no arguments (the
+    /// images have no CMD).
     pub command: &'static [&'static str],
     /// The `health` check: what it saw, or why the service is not healthy.
     pub health: fn() -> anyhow::Result<String>,
@@ -67,7 +69,7 @@ pub enum Action {
 
 impl Action {
     /// Decides from `args` (without the binary's name). `is_program` recognises the
-    /// service's own program; `default` is the service command line (the image's CMD).
+    /// service's own program; `default` is the service command line.
     pub fn parse(args: Vec<String>, is_program: impl Fn(&str) -> bool, default: &[&str]) -> Action {
         let default: Vec<String> = default.iter().map(|s| s.to_string()).collect();
         // The program alone, then the arguments.
