@@ -89,33 +89,33 @@ pub struct Options {
 
 /// How a child ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
+pub enum ExitStatus {
     /// It exited with this code.
     Code(i32),
     /// It was killed by this signal.
     Signal(i32),
 }
 
-impl Exit {
+impl ExitStatus {
     /// True for exit code 0.
     pub fn success(self) -> bool {
-        self == Exit::Code(0)
+        self == ExitStatus::Code(0)
     }
 
     /// The status a shell would report: the code, or 128 + N when killed by signal N.
     pub fn code(self) -> u8 {
         match self {
-            Exit::Code(c) => c.clamp(0, 255) as u8,
-            Exit::Signal(s) => status::signaled(s),
+            ExitStatus::Code(c) => c.clamp(0, 255) as u8,
+            ExitStatus::Signal(s) => status::signaled(s),
         }
     }
 }
 
-impl fmt::Display for Exit {
+impl fmt::Display for ExitStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Exit::Code(c) => write!(f, "exited with status {c}"),
-            Exit::Signal(s) => match Signal::try_from(s) {
+            ExitStatus::Code(c) => write!(f, "exited with status {c}"),
+            ExitStatus::Signal(s) => match Signal::try_from(s) {
                 Ok(sig) => write!(f, "was killed by {sig}"),
                 Err(_) => write!(f, "was killed by signal {s}"),
             },
@@ -135,7 +135,7 @@ pub struct StepFailed {
     /// The program that ran.
     pub program: String,
     /// How it ended.
-    pub status: Exit,
+    pub status: ExitStatus,
 }
 
 /// The service (or a command given instead of it) could not be started.
@@ -176,7 +176,7 @@ impl Child {
 #[derive(Default)]
 struct State {
     /// Children we started: `None` while running, then how they ended (until waited for).
-    children: HashMap<Pid, Option<Exit>>,
+    children: HashMap<Pid, Option<ExitStatus>>,
     /// The first stop signal received, if any.
     stop: Option<Signal>,
 }
@@ -271,7 +271,7 @@ impl Supervisor {
     }
 
     /// Waits for `child` to end, blocking the calling thread.
-    pub fn wait(&self, child: Child) -> Exit {
+    pub fn wait(&self, child: Child) -> ExitStatus {
         let mut state = self.lock();
         loop {
             if let Some(Some(status)) = state.children.get(&child.pid) {
@@ -284,15 +284,15 @@ impl Supervisor {
     }
 
     /// How `child` ended, if it has, without waiting (the status stays for [`Supervisor::wait`]).
-    pub fn status(&self, child: Child) -> Option<Exit> {
+    pub fn try_wait(&self, child: Child) -> Option<ExitStatus> {
         self.lock().children.get(&child.pid).copied().flatten()
     }
 
     /// [`Supervisor::wait`] for async code: waits on a blocking thread.
-    pub async fn wait_async(&'static self, child: Child) -> Exit {
+    pub async fn wait_async(&'static self, child: Child) -> ExitStatus {
         tokio::task::spawn_blocking(move || self.wait(child))
             .await
-            .unwrap_or(Exit::Code(status::FAILURE as i32))
+            .unwrap_or(ExitStatus::Code(status::FAILURE as i32))
     }
 
     /// Sends `sig` to `child` if it still runs.
@@ -402,8 +402,8 @@ impl Supervisor {
         let mut state = self.lock();
         loop {
             let (pid, status) = match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::Exited(pid, code)) => (pid, Exit::Code(code)),
-                Ok(WaitStatus::Signaled(pid, sig, _)) => (pid, Exit::Signal(sig as i32)),
+                Ok(WaitStatus::Exited(pid, code)) => (pid, ExitStatus::Code(code)),
+                Ok(WaitStatus::Signaled(pid, sig, _)) => (pid, ExitStatus::Signal(sig as i32)),
                 Ok(WaitStatus::StillAlive) | Err(Errno::ECHILD) => break,
                 Ok(_) | Err(Errno::EINTR) => continue,
                 Err(e) => {
@@ -510,11 +510,11 @@ mod tests {
 
     #[test]
     fn exit_codes_follow_the_shell() {
-        assert_eq!(Exit::Code(3).code(), 3);
-        assert_eq!(Exit::Signal(15).code(), 143);
-        assert!(Exit::Code(0).success());
-        assert!(!Exit::Signal(9).success());
-        assert_eq!(Exit::Signal(15).to_string(), "was killed by SIGTERM");
+        assert_eq!(ExitStatus::Code(3).code(), 3);
+        assert_eq!(ExitStatus::Signal(15).code(), 143);
+        assert!(ExitStatus::Code(0).success());
+        assert!(!ExitStatus::Signal(9).success());
+        assert_eq!(ExitStatus::Signal(15).to_string(), "was killed by SIGTERM");
     }
 
     #[test]
@@ -527,7 +527,7 @@ mod tests {
         let child = sup
             .spawn(Command::new("sh").args(["-c", "sleep 0.2 & exit 4"]))
             .unwrap();
-        assert_eq!(sup.wait(child), Exit::Code(4));
+        assert_eq!(sup.wait(child), ExitStatus::Code(4));
     }
 
     #[test]

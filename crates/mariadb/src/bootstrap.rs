@@ -171,7 +171,7 @@ impl TempServer {
         let root = server.root("");
         Backoff::with_timeout(Duration::from_secs(60))
             .retry(|| async {
-                if let Some(status) = sup.status(child) {
+                if let Some(status) = sup.try_wait(child) {
                     bail!("the temporary mariadbd {status} before accepting connections");
                 }
                 let conn = root.connect(Duration::from_secs(2)).await?;
