@@ -32,7 +32,25 @@ fn main() -> ExitCode {
     exit::main("inception-backup", || {
         let args: Vec<String> = std::env::args().skip(1).collect();
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let settings = Settings::read(&Config::from_env())?;
+        let cfg = Config::from_env();
+        // Listing reads only the backups' directory: it needs no database account.
+        if let ["list", rest @ ..] = args.as_slice() {
+            let backups = backup::list(&Settings::dir(&cfg)?)?;
+            return match rest {
+                [] => {
+                    for b in backups {
+                        println!("{}\t{:.1} MB", b.id, b.bytes() as f64 / 1e6);
+                    }
+                    Ok(exit::OK)
+                }
+                ["--json"] => {
+                    println!("{}", serde_json::to_string(&backups)?);
+                    Ok(exit::OK)
+                }
+                _ => Err(exit::UsageError(USAGE.into()).into()),
+            };
+        }
+        let settings = Settings::read(&cfg)?;
         match args.as_slice() {
             // The scheduler is this process: a stop between backups is its normal end.
             [] => backup::schedule(
@@ -45,16 +63,6 @@ fn main() -> ExitCode {
             ["backup"] => {
                 let id = backup::take(pid1::install()?, &settings)?;
                 println!("{id}");
-                Ok(exit::OK)
-            }
-            ["list"] => {
-                for b in backup::list(&settings.dir)? {
-                    println!("{}\t{:.1} MB", b.id, b.bytes() as f64 / 1e6);
-                }
-                Ok(exit::OK)
-            }
-            ["list", "--json"] => {
-                println!("{}", serde_json::to_string(&backup::list(&settings.dir)?)?);
                 Ok(exit::OK)
             }
             ["restore", id] => {

@@ -27,6 +27,11 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Where the backups are (`BACKUP_DIR`, default /backups): all `list` needs.
+    pub fn dir<S: Source>(cfg: &Config<S>) -> Result<PathBuf, ConfigError> {
+        Ok(PathBuf::from(cfg.or(&["BACKUP_DIR"], "/backups")?))
+    }
+
     /// Reads and validates the settings.
     pub fn read<S: Source>(cfg: &Config<S>) -> Result<Settings, ConfigError> {
         let host = cfg.or(&["BACKUP_DB_HOST"], "mariadb:3306")?;
@@ -49,7 +54,7 @@ impl Settings {
                 database: None,
             },
             db_name: cfg.required(&["BACKUP_DB_NAME", "MYSQL_DATABASE"])?,
-            dir: PathBuf::from(cfg.or(&["BACKUP_DIR"], "/backups")?),
+            dir: Settings::dir(cfg)?,
             files: PathBuf::from(cfg.or(&["BACKUP_FILES"], "/var/www/html")?),
             interval: Duration::from_secs(interval_h * 3600),
             keep,
@@ -95,6 +100,9 @@ mod tests {
             let err = read(&[(var, value)]).unwrap_err();
             assert!(err.to_string().contains(var), "{var}={value}: {err}");
         }
+        // Listing needs no database account.
+        let dir = Settings::dir(&Config::from_pairs(&[("BACKUP_DIR", "/elsewhere")])).unwrap();
+        assert_eq!(dir, PathBuf::from("/elsewhere"));
         let err = read(&[("BACKUP_REDIS_HOST", "redis:6379")]).unwrap_err();
         assert!(err.to_string().contains("BACKUP_REDIS_PASSWORD"), "{err}");
     }
