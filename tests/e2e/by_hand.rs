@@ -5,6 +5,8 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use inception_core::log::events;
+use inception_core::pid1::ExitStatus;
 use inception_tests::*;
 
 /// stdout and stderr of a command, for messages.
@@ -161,7 +163,7 @@ fn killing_the_main_process_by_name_restarts_the_container_healthy_and_loses_not
         );
         // The entrypoint reported how its service ended before exiting with 128 + 9.
         assert!(
-            logs(&c).contains("was killed by SIGKILL"),
+            logs(&c).contains(&ExitStatus::Signal(9).to_string()),
             "{s}: {}",
             logs(&c)
         );
@@ -181,7 +183,7 @@ fn killing_the_main_process_by_name_restarts_the_container_healthy_and_loses_not
     // InnoDB recovered what it had to, and the first start did not run again.
     assert_eq!(
         logs(&stack.container("mariadb"))
-            .matches("first start complete")
+            .matches(events::FIRST_START_COMPLETE)
             .count(),
         1
     );

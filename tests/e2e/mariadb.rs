@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use inception_core::log::events;
 use inception_tests::*;
 
 /// A password that needs escaping everywhere.
@@ -137,11 +138,11 @@ fn fresh_init_then_restart_keeps_data_and_runs_initdb_once() {
     );
     let logs = c.logs();
     assert_eq!(
-        logs.matches("first start complete").count(),
+        logs.matches(events::FIRST_START_COMPLETE).count(),
         1,
         "initialised twice:\n{logs}"
     );
-    assert!(logs.contains("database present, starting it"));
+    assert!(logs.contains(events::DATABASE_PRESENT));
 }
 
 #[test]
@@ -344,7 +345,7 @@ fn sigterm_during_bootstrap_then_restart_gives_a_working_server() {
     let c = scene.start(&[]);
     wait_healthy_via_exec(&c);
     assert!(
-        c.logs().contains("an earlier first start was interrupted"),
+        c.logs().contains(events::FIRST_START_REDONE),
         "{}",
         c.logs()
     );
@@ -402,7 +403,8 @@ fn docker_stop_is_clean_and_the_next_start_has_no_crash_recovery() {
     wait_healthy_via_exec(&c);
     let after = &c.logs()[before..];
     assert!(!after.to_lowercase().contains("crash recovery"), "{after}");
-    assert!(!after.contains("first start complete"));
+    assert!(after.contains(events::DATABASE_PRESENT), "{after}");
+    assert!(!after.contains(events::FIRST_START_COMPLETE), "{after}");
 }
 
 #[test]

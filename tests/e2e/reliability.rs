@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use inception_core::log::events;
 use inception_tests::*;
 
 /// Host PID of a container's PID 1.
@@ -38,7 +39,7 @@ fn kill_9_of_each_main_process_restarts_it_healthy_and_keeps_data() {
     // InnoDB recovered what it had to, and the bootstrap did not run again.
     assert_eq!(
         logs(&stack.container("mariadb"))
-            .matches("first start complete")
+            .matches(events::FIRST_START_COMPLETE)
             .count(),
         1
     );
@@ -122,7 +123,7 @@ fn an_interrupted_wordpress_install_is_redone_cleanly() {
     stack.sql("DELETE FROM wordpress.wp_options WHERE option_name = 'blogname'; DELETE FROM wordpress.wp_users WHERE user_login = 'writer'");
     stack.compose_ok(&["start", "wordpress"]);
     stack.wait_healthy("wordpress");
-    assert!(logs(&stack.container("wordpress")).contains("redoing an interrupted install"));
+    assert!(logs(&stack.container("wordpress")).contains(events::INSTALL_REDONE));
     assert!(
         !stack
             .data()
@@ -600,7 +601,7 @@ fn with_the_replica_restarting_or_redeploying_wordpress_loses_no_request() {
     // WordPress in, and the other found it there.
     let copied: Vec<&str> = ["wordpress", "wordpress-replica"]
         .into_iter()
-        .filter(|s| logs(&stack.container(s)).contains("copying WordPress"))
+        .filter(|s| logs(&stack.container(s)).contains(events::COPYING_WORDPRESS))
         .collect();
     assert_eq!(
         copied.len(),

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
+use inception_core::log::events;
 use inception_tests::*;
 
 #[test]
@@ -136,11 +137,8 @@ fn everything_persists_across_down_and_up() {
     // The new container found the database and did not initialise it again: the first
     // message says so, and the second, which would mean it did, is absent.
     let mariadb = logs(&stack.container("mariadb"));
-    assert!(
-        mariadb.contains("database present, starting it"),
-        "{mariadb}"
-    );
-    assert!(!mariadb.contains("first start complete"), "{mariadb}");
+    assert!(mariadb.contains(events::DATABASE_PRESENT), "{mariadb}");
+    assert!(!mariadb.contains(events::FIRST_START_COMPLETE), "{mariadb}");
 }
 
 #[test]

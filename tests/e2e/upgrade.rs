@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use inception_core::log::events;
 use inception_tests::*;
 
 /// A 2×2 PNG: what the upload test sends, and what must be served back, byte for byte.
@@ -289,7 +290,7 @@ fn two_containers_starting_together_on_one_volume_upgrade_it_once() {
     stack.up(&["wordpress", "wordpress-replica"]);
     let upgraded: Vec<String> = ["wordpress", "wordpress-replica"]
         .iter()
-        .filter(|s| logs(&stack.container(s)).contains("upgrading WordPress"))
+        .filter(|s| logs(&stack.container(s)).contains(events::UPGRADING_WORDPRESS))
         .map(|s| s.to_string())
         .collect();
     assert_eq!(upgraded.len(), 1, "upgraded by {upgraded:?}");

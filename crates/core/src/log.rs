@@ -30,6 +30,23 @@ impl Format {
     }
 }
 
+/// The messages the services log at the steps of their life that the tests look for: one
+/// definition, so that a reworded message changes the service and its tests together.
+pub mod events {
+    /// mariadb: the data directory holds a database; the server starts on it.
+    pub const DATABASE_PRESENT: &str = "database present, starting it";
+    /// mariadb: the first start (initialisation) completed.
+    pub const FIRST_START_COMPLETE: &str = "first start complete";
+    /// mariadb: an interrupted first start was found (its marker); it is redone.
+    pub const FIRST_START_REDONE: &str = "an earlier first start was interrupted; redoing it";
+    /// wordpress: an interrupted install was found (its marker); it is redone.
+    pub const INSTALL_REDONE: &str = "redoing an interrupted install";
+    /// wordpress: WordPress's files are being copied into the volume.
+    pub const COPYING_WORDPRESS: &str = "copying WordPress";
+    /// wordpress: the volume's WordPress is being upgraded to the image's.
+    pub const UPGRADING_WORDPRESS: &str = "upgrading WordPress";
+}
+
 /// Installs the global subscriber from `LOG_FORMAT` and `LOG_LEVEL`. An unknown format falls
 /// back to human output with a warning rather than keeping a service from starting.
 pub fn init() {

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use inception_core::config::Config;
+use inception_core::log::events;
 use inception_core::pid1::{self, Supervisor};
 use inception_core::sql::Identifier;
 use inception_core::user::Account;
@@ -36,7 +37,7 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     fs::chown(Path::new(RUNDIR), mysql.uid, mysql.gid)?;
 
     match datadir::inspect(&datadir)? {
-        State::Ready => tracing::info!(datadir = DATADIR, "database present, starting it"),
+        State::Ready => tracing::info!(datadir = DATADIR, "{}", events::DATABASE_PRESENT),
         State::Foreign(names) => bail!(
             "{DATADIR} holds files that are not a MariaDB database ({}); refusing to touch them: \
              empty the directory or mount another one",
@@ -46,7 +47,7 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
             // Read the settings before touching anything: bad input changes nothing.
             let settings = Settings::read(&Config::from_env())?;
             if state == State::Interrupted {
-                tracing::warn!("an earlier first start was interrupted; redoing it");
+                tracing::warn!("{}", events::FIRST_START_REDONE);
                 datadir::wipe_interrupted(&datadir)?;
             } else {
                 datadir::mark(&datadir)?;
@@ -56,7 +57,8 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
             datadir::unmark(&datadir)?;
             tracing::info!(
                 elapsed_ms = started.elapsed().as_millis() as u64,
-                "first start complete"
+                "{}",
+                events::FIRST_START_COMPLETE
             );
         }
     }

@@ -11,6 +11,7 @@ use std::process::Command;
 
 use anyhow::Context;
 use inception_core::fs;
+use inception_core::log::events;
 use inception_core::pid1::Supervisor;
 
 /// The volume: what php-fpm (and nginx, read-only) serve.
@@ -33,7 +34,7 @@ pub fn ensure(sup: &Supervisor, source: &Path, webroot: &Path) -> anyhow::Result
     if webroot.join(COMPLETE).exists() {
         return Ok(false);
     }
-    tracing::info!(from = %source.display(), to = %webroot.display(), "copying WordPress");
+    tracing::info!(from = %source.display(), to = %webroot.display(), "{}", events::COPYING_WORDPRESS);
     // cp -a keeps the image's ownership (www-data) and modes.
     let mut from = source.as_os_str().to_owned();
     from.push("/.");

@@ -16,6 +16,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::Context;
+use inception_core::log::events;
 use inception_core::pid1::Supervisor;
 use inception_core::probe::mysql::Target;
 use inception_core::user::Account;
@@ -197,7 +198,7 @@ pub fn ensure(
         return Ok(());
     }
     if state.interrupted {
-        tracing::warn!("redoing an interrupted install");
+        tracing::warn!("{}", events::INSTALL_REDONE);
     }
     let plan = state.plan(settings);
     let marker = marker(webroot);

@@ -27,6 +27,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use inception_core::log::events;
 use inception_core::pid1::Supervisor;
 use inception_core::probe::fastcgi;
 use inception_core::probe::mysql::Target;
@@ -283,7 +284,7 @@ impl Upgrade<'_> {
 
     fn upgrade(&self, mut journal: Journal) -> anyhow::Result<()> {
         let (from, to) = (&journal.from.wordpress, &journal.to.wordpress);
-        tracing::info!(%from, to = %to, db_from = journal.from.db, db_to = journal.to.db, "upgrading WordPress");
+        tracing::info!(%from, to = %to, db_from = journal.from.db, db_to = journal.to.db, "{}", events::UPGRADING_WORDPRESS);
         self.write_journal(&journal)?;
         self.set_aside(&journal.from)?;
         journal.step = Step::Replace;
