@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use inception_core::config::Config;
-use inception_core::probe::mysql::Target;
+use inception_core::db::Database;
 use inception_core::{exit, log, pid1, rt};
 
 use crate::settings::Settings;
@@ -80,7 +80,7 @@ fn main() -> ExitCode {
 }
 
 fn health(settings: &Settings) -> anyhow::Result<String> {
-    let db = Target {
+    let db = Database {
         database: Some(settings.db_name.clone()),
         ..settings.db.clone()
     };

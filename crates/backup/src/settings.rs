@@ -4,13 +4,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use inception_core::config::{Config, ConfigError, Redis, Source};
-use inception_core::probe::mysql::Target;
+use inception_core::db::Database;
 
 /// Everything the service needs.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// The database account (WordPress's: enough to dump and restore its database).
-    pub db: Target,
+    pub db: Database,
     /// WordPress's database.
     pub db_name: String,
     /// Where backups go (a volume under DATA_DIR).
@@ -47,7 +47,7 @@ impl Settings {
             return Err(ConfigError::invalid("BACKUP_KEEP", "must be at least 1"));
         }
         Ok(Settings {
-            db: Target {
+            db: Database {
                 address: host,
                 user: cfg.required(&["BACKUP_DB_USER", "MYSQL_USER"])?,
                 password: cfg.required(&["BACKUP_DB_PASSWORD", "MYSQL_PASSWORD"])?,

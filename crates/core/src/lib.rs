@@ -6,13 +6,15 @@
 //! as its child with [`pid1::run_service`] and stays PID 1 until it ends. Exit codes live in
 //! [`exit`].
 //!
-//! Features: `mysql` (the MariaDB probe and client target, [`probe::mysql`]) and `tls` (the
+//! Features: `mysql` (the MariaDB client, [`db`]) and `tls` (the
 //! HTTPS probe and certificates); services that need neither do not link their crates.
 
 #[cfg(feature = "tls")]
 pub mod cert;
 pub mod cli;
 pub mod config;
+#[cfg(feature = "mysql")]
+pub mod db;
 pub mod exit;
 pub mod fs;
 pub mod health;

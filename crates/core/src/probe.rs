@@ -4,8 +4,6 @@
 
 pub mod fastcgi;
 pub mod http;
-#[cfg(feature = "mysql")]
-pub mod mysql;
 pub mod redis;
 pub mod tcp;
 #[cfg(feature = "tls")]

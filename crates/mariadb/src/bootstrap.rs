@@ -9,8 +9,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use inception_core::db::Database;
 use inception_core::pid1::{Child, Supervisor};
-use inception_core::probe::mysql::Target;
 use inception_core::retry::Backoff;
 use inception_core::sql::{account, literal};
 use inception_core::template::double_quoted;
@@ -184,8 +184,8 @@ impl TempServer {
     }
 
     /// Root's connection target on the private socket.
-    pub fn root(&self, password: &str) -> Target {
-        Target {
+    pub fn root(&self, password: &str) -> Database {
+        Database {
             address: SOCKET.into(),
             user: "root".into(),
             password: password.into(),

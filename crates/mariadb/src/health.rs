@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
-use inception_core::probe::mysql::Target;
+use inception_core::db::Database;
 use inception_core::rt;
 
 use crate::bootstrap::SOCKET;
@@ -29,7 +29,7 @@ async fn check() -> anyhow::Result<String> {
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read health credentials {}", path.display()))?;
     let option = |key: &str| option_value(&text, key);
-    let target = Target {
+    let target = Database {
         address: option("socket").unwrap_or_else(|| SOCKET.into()),
         user: option("user").context("no user in the health credentials")?,
         password: option("password").unwrap_or_default(),

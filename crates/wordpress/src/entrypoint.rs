@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use inception_core::config::Config;
-use inception_core::probe::mysql::Target;
+use inception_core::db::Database;
 use inception_core::retry::Backoff;
 use inception_core::user::Account;
 use inception_core::{fs, pid1, rt};
@@ -43,7 +43,7 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     wpconfig::write(webroot, &settings, &www)?;
 
     let db = &settings.db;
-    let target = Target {
+    let target = Database {
         address: db.host.clone(),
         user: db.user.clone(),
         password: db.password.clone(),

@@ -16,9 +16,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::Context;
+use inception_core::db::Database;
 use inception_core::log::events;
 use inception_core::pid1::Supervisor;
-use inception_core::probe::mysql::Target;
 use inception_core::user::Account;
 use inception_core::{fs, rt, sql};
 use serde::Serialize;
@@ -55,7 +55,7 @@ impl State {
     /// Reads the state: two queries, no PHP (a start of an installed site stays ~200 ms
     /// shorter). Logins compare as WordPress compares them, with the column's collation.
     pub async fn read(
-        target: &Target,
+        target: &Database,
         webroot: &Path,
         settings: &Settings,
     ) -> anyhow::Result<State> {
@@ -186,7 +186,7 @@ pub struct Plan<'a> {
 /// checks that the state is then complete.
 pub fn ensure(
     sup: &Supervisor,
-    target: &Target,
+    target: &Database,
     webroot: &Path,
     settings: &Settings,
     www: &Account,

@@ -27,10 +27,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use inception_core::db::Database;
 use inception_core::log::events;
 use inception_core::pid1::Supervisor;
 use inception_core::probe::fastcgi;
-use inception_core::probe::mysql::Target;
 use inception_core::user::Account;
 use inception_core::{fs, rt, sql};
 use serde::{Deserialize, Serialize};
@@ -220,7 +220,7 @@ fn downgrade_message(why: &str) -> String {
 /// What an upgrade works with.
 pub struct Upgrade<'a> {
     pub sup: &'a Supervisor,
-    pub target: &'a Target,
+    pub target: &'a Database,
     pub webroot: &'a Path,
     pub settings: &'a Settings,
     pub www: &'a Account,

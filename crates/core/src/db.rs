@@ -1,4 +1,6 @@
-//! MySQL/MariaDB probes over TCP or a Unix socket.
+//! A MariaDB database as the services reach it (an account on a server, over TCP or a Unix
+//! socket): connections, queries, the client command line, and waiting until it is ready.
+//! The entrypoints, the backups and the health checks use it.
 
 use std::time::Duration;
 
@@ -10,7 +12,7 @@ use crate::retry::Backoff;
 
 /// Where and as whom to connect.
 #[derive(Clone)]
-pub struct Target {
+pub struct Database {
     /// `host[:port]` (3306 by default) or a Unix socket path (starts with `/`).
     pub address: String,
     /// Account name.
@@ -21,9 +23,9 @@ pub struct Target {
     pub database: Option<String>,
 }
 
-impl std::fmt::Debug for Target {
+impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Target")
+        f.debug_struct("Database")
             .field("address", &self.address)
             .field("user", &self.user)
             .field("database", &self.database)
@@ -31,7 +33,7 @@ impl std::fmt::Debug for Target {
     }
 }
 
-impl Target {
+impl Database {
     /// Host and port of a TCP address; the port defaults to MariaDB's 3306.
     pub fn host_port(&self) -> (String, u16) {
         match self.address.rsplit_once(':') {
