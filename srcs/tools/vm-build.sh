@@ -257,10 +257,11 @@ copy_checkout() {
 	mkdir -p "$dest"
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 		git ls-files -z -co --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$dest"
-		# The vendored crates (git-ignored): the VM rebuilds its images offline from them,
-		# after the evaluation's wipe, with nothing but Debian's archive.
-		if ls vendor/*/.cargo-checksum.json >/dev/null 2>&1; then
-			tar -cf - vendor | tar -xf - -C "$dest"
+		# The vendored crates (git-ignored), as the archive the compile stage unpacks: the VM
+		# rebuilds its images offline from it, after the evaluation's wipe, with nothing but
+		# Debian's archive (the VM has no cargo: vendor.sh uses the archive as it is).
+		if [ -f vendor/crates.tar.gz ]; then
+			install -D -m 644 vendor/crates.tar.gz "$dest/vendor/crates.tar.gz"
 		else
 			say "warning: no vendored crates (make vendor needs cargo): a rebuild in the VM fetches them online"
 		fi

@@ -234,27 +234,21 @@ fn the_vm_serves_the_site_and_keeps_it_across_a_reboot() {
         "0",
         "the VM's user cannot use sudo with the password"
     );
-    let count = |dir: &Path| {
-        std::fs::read_dir(dir)
-            .map(|d| {
-                d.filter(|e| {
-                    e.as_ref()
-                        .unwrap()
-                        .path()
-                        .join(".cargo-checksum.json")
-                        .exists()
-                })
-                .count()
-            })
-            .unwrap_or(0)
-    };
-    let vendored = count(&repo().join("vendor"));
-    assert!(vendored > 0, "no vendored crates on the host (make vendor)");
+    let sum = |o: &std::process::Output| stdout(o).split_whitespace().next().map(str::to_owned);
+    let host = sum(&run(
+        Command::new("sha256sum").arg(repo().join("vendor/crates.tar.gz"))
+    ));
+    assert!(
+        host.is_some(),
+        "no vendored crates on the host (make vendor)"
+    );
     assert_eq!(
-        vm.ssh("ls -d inception/vendor/*/.cargo-checksum.json | wc -l")
-            .trim(),
-        vendored.to_string(),
-        "the VM's checkout lacks the vendored crates"
+        vm.ssh("sha256sum inception/vendor/crates.tar.gz | cut -d' ' -f1")
+            .split_whitespace()
+            .next()
+            .map(str::to_owned),
+        host,
+        "the VM's checkout lacks the host's vendored crates"
     );
     assert!(
         vm.ssh("command -v debootstrap make docker-compose | wc -l")
