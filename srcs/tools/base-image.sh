@@ -27,7 +27,9 @@ fi
 say "$image not available; building it from $mirror with debootstrap"
 command -v debootstrap >/dev/null || die "debootstrap is missing: run srcs/tools/provision.sh"
 
-rootfs="$(mktemp -d /tmp/inception-rootfs.XXXXXX)"
+# In /var/tmp: the tree needs device nodes and executables, which a /tmp mounted nodev or
+# noexec (a tmpfs, on hardened systems and in containers) refuses.
+rootfs="$(mktemp -d /var/tmp/inception-rootfs.XXXXXX)"
 trap 'rm -rf "$rootfs"' EXIT
 
 bookworm_tree "$rootfs" "$rootfs.log"
