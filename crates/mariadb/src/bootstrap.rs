@@ -18,6 +18,7 @@ use inception_core::user::Account;
 use mysql_async::prelude::Queryable;
 use nix::sys::signal::Signal;
 
+use crate::galera;
 use crate::settings::Settings;
 
 /// Name of the least-privileged account the health check uses.
@@ -33,11 +34,13 @@ pub const SOCKET: &str = "/run/mysqld/mysqld.sock";
 const STEP_LOG: &str = "/run/mysqld/init.log";
 
 /// Statements that configure a fresh server: root, the application's database and user,
-/// the health account; no anonymous users, no test database.
+/// the health account, the state transfer account of a Galera cluster (`sst_password`);
+/// no anonymous users, no test database.
 pub fn setup_sql(
     settings: &Settings,
     root_password: &str,
     health_password: &str,
+    sst_password: Option<&str>,
     unwanted: &[(String, String)],
 ) -> Vec<String> {
     let mut sql = vec!["SET @@SESSION.SQL_LOG_BIN = 0".to_owned()];
@@ -83,6 +86,17 @@ pub fn setup_sql(
             "CREATE OR REPLACE USER {} IDENTIFIED BY {}",
             account(HEALTH_USER, host),
             literal(health_password)
+        ));
+    }
+    if let Some(password) = sst_password {
+        // What mariabackup needs on a donor (MariaDB's documentation of the SST method).
+        let sst = account(galera::SST_USER, "localhost");
+        sql.push(format!(
+            "CREATE OR REPLACE USER {sst} IDENTIFIED BY {}",
+            literal(password)
+        ));
+        sql.push(format!(
+            "GRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR ON *.* TO {sst}"
         ));
     }
     sql.push("FLUSH PRIVILEGES".to_owned());
@@ -306,7 +320,7 @@ mod tests {
 
     #[test]
     fn setup_creates_database_user_and_health_account_with_escaping() {
-        let sql = setup_sql(&settings(), "r'", "h", &[]).join(";\n");
+        let sql = setup_sql(&settings(), "r'", "h", None, &[]).join(";\n");
         assert!(
             sql.contains("ALTER USER 'root'@'localhost' IDENTIFIED BY 'r\\''"),
             "{sql}"
@@ -329,7 +343,7 @@ mod tests {
     fn remote_root_only_when_asked() {
         let mut s = settings();
         s.root_host = Some("%".into());
-        let sql = setup_sql(&s, "r", "h", &[]).join("\n");
+        let sql = setup_sql(&s, "r", "h", None, &[]).join("\n");
         assert!(sql.contains("CREATE OR REPLACE USER 'root'@'%' IDENTIFIED BY 'r'"));
         assert!(sql.contains("GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION"));
     }

@@ -15,6 +15,7 @@ use inception_core::{fs, random, rt};
 
 use crate::bootstrap::{self, TempServer};
 use crate::datadir::{self, State};
+use crate::galera::{self, Galera, Published, Report, Role};
 use crate::settings::{RootPassword, Settings};
 
 /// Where the database lives (the volume's mount point).
@@ -27,43 +28,118 @@ const INITDB_DIR: &str = "/docker-entrypoint-initdb.d";
 const RANDOM_ROOT_PASSWORD_FILE: &str = ".root-password";
 
 /// Prepares the data directory if needed, then runs the server command `argv` (`mariadbd`
-/// and its options) until it ends.
+/// and its options) until it ends. A member of a Galera cluster first learns whether it
+/// bootstraps the cluster or joins it (`galera.rs`).
 pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
-    let extra = &argv[1..];
     let sup = pid1::install().context("cannot install signal handling")?;
     let datadir = PathBuf::from(DATADIR);
     let mysql = Account::lookup("mysql")?;
+    let galera = Galera::read(&Config::from_env())?;
     std::fs::create_dir_all(RUNDIR).with_context(|| format!("cannot create {RUNDIR}"))?;
     fs::chown(Path::new(RUNDIR), mysql.uid, mysql.gid)?;
 
-    match datadir::inspect(&datadir)? {
-        State::Ready => tracing::info!(datadir = DATADIR, "{}", events::DATABASE_PRESENT),
-        State::Foreign(names) => bail!(
+    let state = datadir::inspect(&datadir)?;
+    if let State::Foreign(names) = &state {
+        bail!(
             "{DATADIR} holds files that are not a MariaDB database ({}); refusing to touch them: \
              empty the directory or mount another one",
             names.join(", ")
-        ),
-        state => {
-            // Read the settings before touching anything: bad input changes nothing.
-            let settings = Settings::read(&Config::from_env())?;
-            if state == State::Interrupted {
-                tracing::warn!("{}", events::FIRST_START_REDONE);
-                datadir::wipe_interrupted(&datadir)?;
-            } else {
-                datadir::mark(&datadir)?;
-            }
-            let started = Instant::now();
-            rt::block_on(first_start(sup, &datadir, &mysql, &settings, extra))??;
-            datadir::unmark(&datadir)?;
-            tracing::info!(
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "{}",
-                events::FIRST_START_COMPLETE
-            );
-        }
+        );
     }
+    let Some(galera) = galera else {
+        if state == State::Ready {
+            tracing::info!(datadir = DATADIR, "{}", events::DATABASE_PRESENT);
+        } else {
+            initialise(sup, &datadir, &mysql, &state, &argv[1..], None)?;
+        }
+        return pid1::run_service(&argv, Some(&mysql));
+    };
 
-    pid1::run_service(&argv, Some(&mysql))
+    let position = match state {
+        State::Ready => {
+            let position = galera::Position::read(&datadir)?;
+            if position.seqno >= 0 || !position.is_some() {
+                // A database that never was in a cluster still has data to keep.
+                galera::Position {
+                    seqno: position.seqno.max(0),
+                    ..position
+                }
+            } else {
+                tracing::info!("the last stop was not clean: recovering the position");
+                galera::recover(sup, &galera, &datadir, &mysql)?
+            }
+        }
+        _ => galera::Position::none(),
+    };
+    let published = Published::start(Report::Waiting(position.clone()))?;
+    let (role, address) = galera::decide(&galera, &position)?;
+    published.set(Report::Starting)?;
+    let mut server = vec![
+        argv[0].clone(),
+        format!("--defaults-extra-file={}", galera::OPTIONS_FILE),
+    ];
+    let peers = match role {
+        Role::Bootstrap => {
+            tracing::info!(%position, "bootstrapping the cluster from this member");
+            if state == State::Ready {
+                galera::allow_bootstrap(&datadir, &position)?;
+            } else {
+                initialise(sup, &datadir, &mysql, &state, &argv[1..], Some(&galera))?;
+            }
+            server.push("--wsrep-new-cluster".into());
+            Vec::new()
+        }
+        Role::Join(peers) => {
+            tracing::info!(%position, ?peers, "joining the cluster");
+            if state == State::Interrupted {
+                datadir::wipe_interrupted(&datadir)?;
+                datadir::unmark(&datadir)?;
+            }
+            std::fs::create_dir_all(&datadir)?;
+            fs::chown(&datadir, mysql.uid, mysql.gid)?;
+            peers
+        }
+    };
+    let options = Path::new(galera::OPTIONS_FILE);
+    fs::write_atomic(
+        options,
+        galera.options(&peers, address, Some(&position)).as_bytes(),
+        0o600,
+    )?;
+    fs::chown(options, mysql.uid, mysql.gid)?;
+    server.extend(argv[1..].iter().cloned());
+    galera::watch(galera, published);
+    pid1::run_service(&server, Some(&mysql))
+}
+
+/// The first start, crash-safe (see `datadir.rs`): settings read before anything is
+/// touched, the marker, the database, the marker removed.
+fn initialise(
+    sup: &'static Supervisor,
+    datadir: &Path,
+    mysql: &Account,
+    state: &State,
+    extra: &[String],
+    galera: Option<&Galera>,
+) -> anyhow::Result<()> {
+    // Read the settings before touching anything: bad input changes nothing.
+    let settings = Settings::read(&Config::from_env())?;
+    if *state == State::Interrupted {
+        tracing::warn!("{}", events::FIRST_START_REDONE);
+        datadir::wipe_interrupted(datadir)?;
+    } else {
+        datadir::mark(datadir)?;
+    }
+    let started = Instant::now();
+    let sst = galera.map(|g| g.sst_password.as_str());
+    rt::block_on(first_start(sup, datadir, mysql, &settings, extra, sst))??;
+    datadir::unmark(datadir)?;
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "{}",
+        events::FIRST_START_COMPLETE
+    );
+    Ok(())
 }
 
 /// Initialises the database in `datadir`; every step is redone from scratch if interrupted.
@@ -73,6 +149,7 @@ async fn first_start(
     mysql: &Account,
     settings: &Settings,
     extra: &[String],
+    sst_password: Option<&str>,
 ) -> anyhow::Result<()> {
     fs::chown(datadir, mysql.uid, mysql.gid)?;
     tracing::info!("initialising the system schema");
@@ -92,7 +169,13 @@ async fn first_start(
     };
     let health_password = random::password(32)?;
     let unwanted = bootstrap::unwanted_accounts(&server.accounts().await?);
-    let sql = bootstrap::setup_sql(settings, &root_password, &health_password, &unwanted);
+    let sql = bootstrap::setup_sql(
+        settings,
+        &root_password,
+        &health_password,
+        sst_password,
+        &unwanted,
+    );
     server.execute("", &sql).await?;
     fs::write_atomic(
         &datadir.join(datadir::HEALTH_CNF),

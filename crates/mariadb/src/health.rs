@@ -1,16 +1,19 @@
 //! `inception-mariadb health`: a real query through the server, as the least-privileged
 //! health account, on the server's own socket. Prints one line; exit 0 when InnoDB answers.
+//! A Galera member's check is [`member`].
 
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
+use inception_core::config::Config;
 use inception_core::db::Database;
 use inception_core::rt;
 
 use crate::bootstrap::SOCKET;
 use crate::datadir::{HEALTH_CNF, MARKER};
 use crate::entrypoint::DATADIR;
+use crate::galera::{self, Galera, Report};
 
 const QUERY: &str = "SELECT CONCAT(SUPPORT, ' ', @@version) FROM information_schema.ENGINES \
                      WHERE ENGINE = 'InnoDB'";
@@ -21,6 +24,9 @@ pub fn run() -> anyhow::Result<String> {
 }
 
 async fn check() -> anyhow::Result<String> {
+    if let Some(galera) = Galera::read(&Config::from_env())? {
+        return member(&galera).await;
+    }
     // The temporary server of the first start answers too, but is not the service yet.
     if Path::new(DATADIR).join(MARKER).exists() {
         anyhow::bail!("first start in progress");
@@ -41,6 +47,71 @@ async fn check() -> anyhow::Result<String> {
         _ => anyhow::bail!("InnoDB not available ({answer})"),
     }
 }
+
+/// A Galera member: healthy while it waits for the cluster or syncs (so that its peers can
+/// find it: see `galera.rs`), and in a primary component once it was; unhealthy when it
+/// left it or its server stopped answering.
+async fn member(galera: &Galera) -> anyhow::Result<String> {
+    let phase = match galera::phase() {
+        None => bail!("the entrypoint has not started yet"),
+        Some(Report::Waiting(position)) => {
+            return Ok(format!(
+                "Galera member {} waiting for the cluster (position {position})",
+                galera.node
+            ));
+        }
+        Some(phase) => phase,
+    };
+    let status = galera
+        .local_account()
+        .query_one(WSREP_STATUS, Duration::from_secs(3))
+        .await;
+    let status = match (status, &phase) {
+        (Ok(status), _) => status,
+        (Err(_), Report::Starting) => {
+            let sst = Path::new(DATADIR).join("sst_in_progress").exists();
+            return Ok(format!(
+                "Galera member {} starting{}",
+                galera.node,
+                if sst {
+                    " (state transfer in progress)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        (Err(e), _) => return Err(e),
+    };
+    let value = |name: &str| {
+        status
+            .split(' ')
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+            .unwrap_or("?")
+    };
+    let (cluster, state, size) = (
+        value("WSREP_CLUSTER_STATUS"),
+        value("WSREP_LOCAL_STATE_COMMENT"),
+        value("WSREP_CLUSTER_SIZE"),
+    );
+    match (cluster, &phase) {
+        ("Primary", _) => Ok(format!(
+            "Galera member {} {state}, cluster of {size}",
+            galera.node
+        )),
+        (_, Report::Starting) => Ok(format!(
+            "Galera member {} joining ({cluster}, {state})",
+            galera.node
+        )),
+        _ => bail!(
+            "Galera member {} left the primary component ({cluster}, {state}, {size} seen)",
+            galera.node
+        ),
+    }
+}
+
+const WSREP_STATUS: &str = "SELECT GROUP_CONCAT(VARIABLE_NAME, '=', VARIABLE_VALUE SEPARATOR ' ') \
+     FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME IN \
+     ('WSREP_CLUSTER_STATUS', 'WSREP_LOCAL_STATE_COMMENT', 'WSREP_CLUSTER_SIZE')";
 
 /// The value of `key` in an option file, unquoted.
 fn option_value(text: &str, key: &str) -> Option<String> {

@@ -6,6 +6,7 @@
 mod bootstrap;
 mod datadir;
 mod entrypoint;
+mod galera;
 mod health;
 mod settings;
 
