@@ -4,6 +4,7 @@
 mod bonus;
 mod browser;
 mod by_hand;
+mod galera;
 mod mariadb;
 mod pid1;
 mod reliability;

@@ -45,6 +45,12 @@ pub mod events {
     pub const COPYING_WORDPRESS: &str = "copying WordPress";
     /// wordpress: the volume's WordPress is being upgraded to the image's.
     pub const UPGRADING_WORDPRESS: &str = "upgrading WordPress";
+    /// mariadb, Galera member: it starts a new cluster from its data.
+    pub const GALERA_BOOTSTRAP: &str = "bootstrapping the cluster from this member";
+    /// mariadb, Galera member: it joins the running members.
+    pub const GALERA_JOIN: &str = "joining the cluster";
+    /// mariadb, Galera member: its last stop was a crash; InnoDB tells its position.
+    pub const GALERA_RECOVERY: &str = "the last stop was not clean: recovering the position";
 }
 
 /// Installs the global subscriber from `LOG_FORMAT` and `LOG_LEVEL`. An unknown format falls

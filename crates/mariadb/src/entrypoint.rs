@@ -65,7 +65,7 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
                     ..position
                 }
             } else {
-                tracing::info!("the last stop was not clean: recovering the position");
+                tracing::info!("{}", events::GALERA_RECOVERY);
                 galera::recover(sup, &galera, &datadir, &mysql)?
             }
         }
@@ -80,7 +80,7 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     ];
     let peers = match role {
         Role::Bootstrap => {
-            tracing::info!(%position, "bootstrapping the cluster from this member");
+            tracing::info!(%position, "{}", events::GALERA_BOOTSTRAP);
             if state == State::Ready {
                 galera::allow_bootstrap(&datadir, &position)?;
             } else {
@@ -90,7 +90,7 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
             Vec::new()
         }
         Role::Join(peers) => {
-            tracing::info!(%position, ?peers, "joining the cluster");
+            tracing::info!(%position, ?peers, "{}", events::GALERA_JOIN);
             if state == State::Interrupted {
                 datadir::wipe_interrupted(&datadir)?;
                 datadir::unmark(&datadir)?;
