@@ -1,6 +1,7 @@
 //! The mariadb image as a member of a three-member Galera cluster (`GALERA_MEMBERS`): three
 //! containers on one network, as the Swarm stack runs them on three machines.
 
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use inception_core::log::events;
@@ -12,7 +13,7 @@ const SST_PASSWORD: &str = "s\"st pw";
 /// Three members with their data in a temporary directory, on their own network.
 struct Cluster {
     members: Vec<Container>,
-    _net: Network,
+    net: Network,
     _dir: TempDir,
 }
 
@@ -45,7 +46,7 @@ impl Cluster {
             .collect();
         let cluster = Cluster {
             members,
-            _net: net,
+            net,
             _dir: dir,
         };
         cluster.wait_synced(&[0, 1, 2], 3);
@@ -105,6 +106,59 @@ impl Cluster {
         let mut args = vec![action];
         args.extend(self.members.iter().map(Container::name));
         docker_ok(&args);
+    }
+
+    /// The dbproxy image in front of the members, in their order.
+    fn proxy(&self) -> Container {
+        let servers = format!(
+            "DBPROXY_SERVERS={}",
+            self.members
+                .iter()
+                .map(Container::name)
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let name = format!("{}-proxy", self.name(0));
+        let proxy = Container::run(
+            &name,
+            &["--network", &self.net.0, "-e", &servers, image("dbproxy")],
+        );
+        wait_healthy_by_hand(&proxy);
+        proxy
+    }
+
+    /// `query` as root through `proxy`, from a client container: its rows.
+    fn through(&self, proxy: &Container, query: &str) -> Output {
+        docker(&[
+            "run",
+            "--rm",
+            "--network",
+            &self.net.0,
+            "-e",
+            &format!("MYSQL_PWD={ROOT_PASSWORD}"),
+            image("mariadb"),
+            "mariadb",
+            "-h",
+            proxy.name(),
+            "-uroot",
+            "-N",
+            "-B",
+            "-e",
+            query,
+        ])
+    }
+
+    /// Which member answers through `proxy`, once it is the expected one.
+    fn wait_writer(&self, proxy: &Container, member: usize) {
+        let want = self.name(member);
+        let ok = wait_until(Duration::from_secs(60), || {
+            stdout(&self.through(proxy, "SELECT @@wsrep_node_name")).trim() == want
+        });
+        assert!(
+            ok,
+            "the proxy does not send clients to {want}: {}",
+            stdout(&proxy.exec(&["inception-dbproxy", "health"]))
+        );
     }
 
     fn log_count(&self, event: &str) -> usize {
@@ -182,6 +236,48 @@ fn the_cluster_comes_back_after_every_member_stops_or_crashes() {
     assert_eq!(c.assert_same_rows(), 5);
     c.sql(2, "INSERT INTO wordpress.t (v) VALUES ('f')");
     assert_eq!(c.sql(0, "SELECT COUNT(*) FROM wordpress.t").trim(), "6");
+}
+
+/// The proxy's health check passes (it has no compose healthcheck here).
+fn wait_healthy_by_hand(c: &Container) {
+    let ok = wait_until(Duration::from_secs(30), || {
+        c.exec(&["inception-dbproxy", "health"]).status.success()
+    });
+    assert!(ok, "{} not healthy:\n{}", c.name(), c.logs());
+}
+
+#[test]
+fn the_proxy_sends_clients_to_one_ready_member_and_fails_over() {
+    let c = Cluster::start("galera-proxy");
+    let proxy = c.proxy();
+    c.wait_writer(&proxy, 0);
+    let health = stdout(&proxy.exec(&["inception-dbproxy", "health"]));
+    assert!(
+        health.contains(&format!("{} UP (writes)", c.name(0))),
+        "{health}"
+    );
+    let o = c.through(
+        &proxy,
+        "CREATE TABLE wordpress.t (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(20)); \
+         INSERT INTO wordpress.t (v) VALUES ('a')",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // The writer dies: the next member takes the clients, and the writes.
+    docker_ok(&["kill", c.name(0)]);
+    c.wait_writer(&proxy, 1);
+    let o = c.through(&proxy, "INSERT INTO wordpress.t (v) VALUES ('b')");
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // It comes back: once synced, it is the writer again.
+    docker_ok(&["start", c.name(0)]);
+    c.wait_synced(&[0], 3);
+    c.wait_writer(&proxy, 0);
+    assert_eq!(
+        stdout(&c.through(&proxy, "SELECT COUNT(*) FROM wordpress.t")).trim(),
+        "2"
+    );
+    assert_eq!(c.assert_same_rows(), 2);
 }
 
 #[test]

@@ -7,6 +7,13 @@ use inception_tests::*;
 /// Where every service Dockerfile's compile stage is written from (`make dockerfiles`).
 const COMPILE_STAGE: &str = "srcs/requirements/compile-stage.Dockerfile";
 
+/// Every image compose builds: the services it runs, then those only the Swarm stack runs.
+fn every_image() -> Vec<&'static str> {
+    let mut all = all_services().to_vec();
+    all.extend_from_slice(compose_facts("swarm"));
+    all
+}
+
 fn read(path: &str) -> String {
     std::fs::read_to_string(repo().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
@@ -19,7 +26,7 @@ fn every_service_dockerfile_holds_the_one_compile_stage() {
             && template.ends_with("RUN cargo-build all\nLABEL org.inception.stage=compile\n"),
         "{COMPILE_STAGE} is not a compile stage"
     );
-    for s in all_services() {
+    for s in every_image() {
         let dockerfile = read(&format!("srcs/requirements/{s}/Dockerfile"));
         // Character for character: then the layer cache compiles the workspace once per
         // build, whichever image needs it first.
@@ -43,7 +50,7 @@ fn every_service_dockerfile_holds_the_one_compile_stage() {
     }
     // The packages stage comes before the compile stage (srcs/tools/build-images.sh builds
     // it while the workspace compiles), and the service stage starts from it.
-    for s in all_services() {
+    for s in every_image() {
         let dockerfile = read(&format!("srcs/requirements/{s}/Dockerfile"));
         let packages = dockerfile.find("FROM debian:bookworm AS packages\n");
         let manifests = dockerfile.find("FROM debian:bookworm AS manifests\n");
@@ -61,7 +68,7 @@ fn every_service_dockerfile_holds_the_one_compile_stage() {
 #[test]
 fn compose_builds_every_image_from_its_own_dockerfile_with_the_root_as_context() {
     let compose = std::fs::read_to_string(repo().join("docker-compose.yml")).unwrap();
-    for s in all_services() {
+    for s in every_image() {
         // The service's block: from `  <s>:` to the next line indented by two spaces.
         let start = compose
             .find(&format!("\n  {s}:\n"))
@@ -101,7 +108,7 @@ fn compose_builds_every_image_from_its_own_dockerfile_with_the_root_as_context()
 fn compose_runs_the_subjects_three_services_and_each_has_a_dockerfile() {
     assert_eq!(compose_facts("mandatory"), MANDATORY);
     assert_eq!(&all_services()[..MANDATORY.len()], MANDATORY);
-    for s in all_services() {
+    for s in every_image() {
         assert!(
             repo()
                 .join(format!("srcs/requirements/{s}/Dockerfile"))

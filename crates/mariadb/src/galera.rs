@@ -38,12 +38,12 @@ use inception_core::db::Database;
 use inception_core::pid1::Supervisor;
 use inception_core::template::double_quoted;
 use inception_core::user::Account;
-use inception_core::{fs, rt};
+use inception_core::{fs, galera, rt};
 
 use crate::bootstrap::SOCKET;
 
 /// Where members tell each other their state.
-pub const STATE_PORT: u16 = 4560;
+pub use inception_core::galera::STATE_PORT;
 /// The account state transfers use (created with the database, replicated to every member);
 /// the health check of a member uses it too: its password is the same everywhere.
 pub const SST_USER: &str = "mariabackup";
@@ -271,9 +271,9 @@ impl std::fmt::Display for Position {
 pub enum Report {
     /// Not started: waiting to know who bootstraps, at this position.
     Waiting(Position),
-    /// `mariadbd` started, not yet in a primary component.
+    /// `mariadbd` started, not yet ready for clients.
     Starting,
-    /// In a primary component: others may join.
+    /// In a primary component and synced: others may join, clients may use it.
     Primary,
 }
 
@@ -282,23 +282,26 @@ impl Report {
     pub fn line(&self) -> String {
         match self {
             Report::Waiting(p) => format!(
-                "galera waiting {} {} {}\n",
+                "{} waiting {} {} {}\n",
+                galera::PREFIX,
                 p.uuid,
                 p.seqno,
                 u8::from(p.safe_to_bootstrap)
             ),
-            Report::Starting => "galera starting\n".into(),
-            Report::Primary => "galera primary\n".into(),
+            Report::Starting => format!("{} starting\n", galera::PREFIX),
+            Report::Primary => format!("{}\n", galera::READY),
         }
     }
 
     /// The inverse of [`Report::line`].
     pub fn parse(line: &str) -> Option<Report> {
+        if line.trim_end() == galera::READY {
+            return Some(Report::Primary);
+        }
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
-            ["galera", "starting"] => Some(Report::Starting),
-            ["galera", "primary"] => Some(Report::Primary),
-            ["galera", "waiting", uuid, seqno, safe] => Some(Report::Waiting(Position {
+            [galera::PREFIX, "starting"] => Some(Report::Starting),
+            [galera::PREFIX, "waiting", uuid, seqno, safe] => Some(Report::Waiting(Position {
                 uuid: (*uuid).to_owned(),
                 seqno: seqno.parse().ok()?,
                 safe_to_bootstrap: *safe == "1",
@@ -566,20 +569,38 @@ pub fn allow_bootstrap(datadir: &Path, position: &Position) -> anyhow::Result<()
     fs::chown(&path, meta.uid(), meta.gid())
 }
 
-/// Watches the local server once it runs, and says `primary` while it is in a primary
-/// component (what lets the others join).
+/// Watches the local server once it runs, and says `primary` while it is ready for clients:
+/// in a primary component and synced (`wsrep_ready`). Members join such a member, and the
+/// database proxy sends clients only to one (see `crates/dbproxy`).
 pub fn watch(galera: Galera, published: Published) {
     std::thread::spawn(move || {
         let account = galera.local_account();
+        let mut ready = false;
+        let mut unanswered = 0;
         loop {
-            let status = rt::block_on(account.query_one(
+            let answer = rt::block_on(account.query_one(
                 "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS \
-                 WHERE VARIABLE_NAME = 'WSREP_CLUSTER_STATUS'",
+                 WHERE VARIABLE_NAME = 'WSREP_READY'",
                 Duration::from_secs(2),
             ));
-            let report = match status {
-                Ok(Ok(s)) if s == "Primary" => Report::Primary,
-                _ => Report::Starting,
+            match answer {
+                Ok(Ok(value)) => {
+                    ready = value == "ON";
+                    unanswered = 0;
+                }
+                // A busy server that answers late is not a member that left the cluster:
+                // only a server silent for several seconds stops being ready.
+                _ => {
+                    unanswered += 1;
+                    if unanswered >= 3 {
+                        ready = false;
+                    }
+                }
+            }
+            let report = if ready {
+                Report::Primary
+            } else {
+                Report::Starting
             };
             if let Err(e) = published.set(report) {
                 tracing::warn!("cannot record the member's phase: {e:#}");
