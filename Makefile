@@ -28,21 +28,23 @@ STAGE_LABEL ?= org.inception.stage
 LOG_DIR     ?= /tmp/inception-$(PROJECT)
 # How long `make` waits for every service to be healthy.
 WAIT_TIMEOUT ?= 180
-# 0: the mandatory part (mariadb, wordpress, nginx); 1: also the bonus services (`make bonus`).
+# 0: the mandatory part (mariadb, wordpress, nginx); 1: also the bonus services (`make bonus`),
+# and the images only the Swarm stack runs.
 BONUS       ?= 0
-# The services, from docker-compose.yml: those `make` runs, and those only `make bonus` runs
-# (profile bonus).
+# The services, from docker-compose.yml: those `make` runs, those only `make bonus` runs
+# (profile bonus), and those only the Swarm stack runs (profile swarm).
 MANDATORY_SERVICES := $(shell srcs/tools/compose-facts.sh mandatory)
 BONUS_SERVICES := $(shell srcs/tools/compose-facts.sh bonus)
+SWARM_SERVICES := $(shell srcs/tools/compose-facts.sh swarm)
 # PHP containers: 1 (the subject's three containers) or 2 (a second php-fpm container,
 # wordpress-replica, so that restarting or redeploying WordPress loses no request; on with
 # `make bonus`). Set it in srcs/.env.
 WP_REPLICAS ?= 1
-SERVICES    := $(MANDATORY_SERVICES) $(if $(filter 1,$(BONUS)),$(BONUS_SERVICES),)
+SERVICES    := $(MANDATORY_SERVICES) $(if $(filter 1,$(BONUS)),$(BONUS_SERVICES) $(SWARM_SERVICES),)
 BUILD_IMAGES = $(addsuffix :$(TAG),$(SERVICES))
 # Cargo test arguments for the end-to-end suite (e.g. TEST=mariadb to run some).
 # Every shell script, for shellcheck.
-SHELL_SCRIPTS := $(wildcard srcs/tools/*.sh srcs/requirements/*/tools/*.sh) srcs/tools/cargo-build .ci/run
+SHELL_SCRIPTS := $(wildcard srcs/tools/*.sh srcs/requirements/*/tools/*.sh tests/*/*.sh) srcs/tools/cargo-build .ci/run
 TEST        ?=
 TEST_THREADS ?= 2
 # The VM (`make vm`): where its disks go, the host ports forwarded to its HTTPS_PORT and 22,
@@ -97,7 +99,8 @@ COMPOSE_HTTP_TIMEOUT ?= 600
 export DOMAIN_NAME DATA_DIR HTTPS_PORT SECRETS_DIR TAG LOGIN COMPOSE_PROFILES COMPOSE_HTTP_TIMEOUT
 
 .PHONY: all bonus help provision configure base vendor build images dockerfiles up redeploy wait down clean fclean re \
-	logs ps status lint test test-unit test-e2e test-defense audit bench vm vm-run vm-ssh vm-stop vm-test
+	logs ps status lint test test-unit test-e2e test-defense audit bench vm vm-run vm-ssh vm-stop vm-test \
+	swarm swarm-rm swarm-test
 
 all: provision configure base build up wait ## The mandatory part: set up what is missing, build, start, wait until healthy
 	@printf '\nInception is up: https://%s%s\n' "$(DOMAIN_NAME)" "$(if $(filter 443,$(HTTPS_PORT)),,:$(HTTPS_PORT))"
@@ -138,7 +141,8 @@ build: configure base ## Build the images `make` runs (BONUS=1: every image), co
 images: # (build's work) compose build, labelling the images with the source hash
 	@echo "build: images of $(if $(filter bonus,$(PROFILES)),every service,the mandatory services) (logs: $(LOG_DIR)/build-*.log)"
 	@source="$$($(SUDO) srcs/tools/source-hash.sh)"; \
-	$(SUDO) env INCEPTION_SOURCE="$$source" srcs/tools/build-images.sh "$(LOG_DIR)" $(SERVICES) -- $(COMPOSE)
+	$(SUDO) env INCEPTION_SOURCE="$$source" $(if $(filter 1,$(BONUS)),COMPOSE_PROFILES=bonus$(comma)swarm) \
+		srcs/tools/build-images.sh "$(LOG_DIR)" $(SERVICES) -- $(COMPOSE)
 	@# Service images a rebuild replaced (untagged), and the build stages' cache: the newest
 	@# image of each stage stays (the next build starts from it), older ones would pile up.
 	@$(SUDO) docker image prune -f --filter label=org.inception.stage=service >/dev/null
@@ -199,7 +203,7 @@ ps: status
 status: ## One line per service: state, health and its health message
 	@$(SUDO) srcs/tools/status.sh "$(PROJECT)"
 
-test: lint test-unit test-e2e test-defense vm-test ## Run every test: lints, unit tests, the end-to-end suite on real containers, the defense path, the VM
+test: lint test-unit test-e2e test-defense swarm-test vm-test ## Run every test: lints, unit tests, the end-to-end suite on real containers, the defense path, the Swarm stack, the VM
 
 lint: ## cargo fmt --check, clippy -D warnings and shellcheck on every script
 	@cargo fmt --version >/dev/null 2>&1 && cargo clippy --version >/dev/null 2>&1 || \
@@ -240,6 +244,19 @@ bench: ## Measure stop/start times, throughput, sizes (throwaway project)
 	@srcs/tools/provision.sh --tests
 	@$(MAKE) --no-print-directory vendor build BONUS=1
 	cargo test -p inception-tests --release --test bench --quiet -- --nocapture --test-threads=1
+
+swarm: ## Deploy the stack on the swarm this engine manages (srcs/swarm/stack.yml; USER_DOC: Running on several machines)
+	@$(MAKE) --no-print-directory build BONUS=1
+	@$(SUDO) env ENV_FILE="$(ENV_FILE)" SECRETS_DIR="$(SECRETS_DIR)" srcs/tools/swarm.sh deploy
+	@$(SUDO) srcs/tools/swarm.sh wait
+
+swarm-rm: ## Remove the Swarm stack (the database volumes and the shared files stay)
+	@$(SUDO) srcs/tools/swarm.sh rm
+
+swarm-test: ## The Swarm stack on three docker-in-docker nodes of this machine: failover and Galera recovery
+	@srcs/tools/provision.sh --tests
+	@$(MAKE) --no-print-directory vendor build BONUS=1
+	cargo test -p inception-tests --test swarm --quiet -- --nocapture
 
 vm: ## Build the Debian 12 VM (vm/inception.qcow2 and .vdi) with the stack's images preloaded
 	@srcs/tools/provision.sh --vm

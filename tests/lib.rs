@@ -717,14 +717,21 @@ pub struct Reply {
 /// curl against the stack, keeping cookies (one session per value).
 pub struct Https {
     domain: String,
+    address: String,
     port: u16,
     jar: PathBuf,
 }
 
 impl Https {
     pub fn new(domain: &str, port: u16, jar: &Path) -> Https {
+        Https::at(domain, "127.0.0.1", port, jar)
+    }
+
+    /// A client of the site at `address` (another machine's, a node's).
+    pub fn at(domain: &str, address: &str, port: u16, jar: &Path) -> Https {
         Https {
             domain: domain.into(),
+            address: address.into(),
             port,
             jar: jar.into(),
         }
@@ -742,7 +749,7 @@ impl Https {
     /// A request: `extra` are curl options (`-d`, `-H`, ...). Redirects are not followed.
     pub fn request(&self, path: &str, extra: &[&str]) -> Reply {
         let url = format!("{}{path}", self.base());
-        let resolve = format!("{}:{}:127.0.0.1", self.domain, self.port);
+        let resolve = format!("{}:{}:{}", self.domain, self.port, self.address);
         let jar = self.jar.to_string_lossy().into_owned();
         let o = run(Command::new("curl")
             .args([

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The Swarm stack (srcs/swarm/stack.yml) on the swarm the docker CLI talks to (this engine, or
+# DOCKER_HOST / the current docker context: a manager).
+#
+#   deploy   checks what the stack needs (a manager, the nodes labelled inception.node=1..3
+#            for the Galera members, the images here), generates missing secrets, then
+#            `docker stack deploy` with the settings of ENV_FILE
+#   wait     waits until every service runs all its tasks healthy (SWARM_WAIT seconds, 600);
+#            on timeout, prints the tasks that are not, with their errors
+#   rm       removes the stack (the members' volumes and the shared files stay)
+#
+# Each node needs the images (a registry, or `docker save | docker load`: the engine
+# cannot pull ours) and the shared directory SWARM_SHARED (/srv/inception, a GlusterFS
+# mount) holding wordpress/: USER_DOC.md, "Running on several machines".
+#
+# usage: srcs/tools/swarm.sh deploy|wait|rm
+#        env: ENV_FILE (srcs/.env), SECRETS_DIR (secrets), TAG (inception), STACK (inception),
+#        SWARM_SHARED, SWARM_WAIT
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+NAME=swarm
+# shellcheck source=srcs/tools/lib.sh
+. srcs/tools/lib.sh
+
+file=srcs/swarm/stack.yml
+stack="${STACK:-inception}"
+env_file="${ENV_FILE:-srcs/.env}"
+secrets_dir="${SECRETS_DIR:-secrets}"
+export TAG="${TAG:-inception}"
+
+deploy() {
+	[ "$(docker info -f '{{.Swarm.LocalNodeState}}')" = active ] ||
+		die "this engine is not part of a swarm: docker swarm init (then join the other nodes)"
+	[ "$(docker info -f '{{.Swarm.ControlAvailable}}')" = true ] ||
+		die "this engine is not a manager of the swarm: run it on a manager"
+	local labels n
+	labels="$(docker node ls -q | xargs docker node inspect -f '{{index .Spec.Labels "inception.node"}}')"
+	for n in 1 2 3; do
+		[ "$(grep -cx "$n" <<<"$labels")" -eq 1 ] ||
+			die "Galera member $n needs exactly one node labelled inception.node=$n" \
+				"(docker node update --label-add inception.node=$n NODE)"
+	done
+	local image missing=()
+	while read -r image; do
+		image="${image//\$\{TAG:-inception\}/$TAG}"
+		docker image inspect "$image" >/dev/null 2>&1 || missing+=("$image")
+	done < <(awk '/^ +image:/ { print $2 }' "$file" | sort -u)
+	[ ${#missing[@]} -eq 0 ] || die "missing images: ${missing[*]} (make build BONUS=1, then load them on every node)"
+
+	mapfile -t secrets < <(srcs/tools/compose-facts.sh secrets "$file")
+	srcs/tools/configure.sh "$env_file" "$secrets_dir" "${secrets[@]}"
+	# docker stack deploy reads no env file: the settings reach it through the environment.
+	set -a
+	# shellcheck source=/dev/null
+	. "$env_file"
+	set +a
+	SECRETS_DIR="$(realpath "$secrets_dir")"
+	export SECRETS_DIR
+	# The images are not in a registry: each node uses its own copy.
+	docker stack deploy --resolve-image never --prune -c "$file" "$stack"
+}
+
+# "name running/wanted" per service, e.g. "inception_nginx 3/3". A task of a service with a
+# health check counts as running once healthy (Swarm keeps it "starting" until then).
+replicas() {
+	docker stack services "$stack" --format '{{.Name}} {{.Replicas}}'
+}
+
+wait_ready() {
+	local deadline=$((SECONDS + ${SWARM_WAIT:-600})) pending
+	while :; do
+		pending="$(replicas | awk '{ split($2, r, "/"); if (r[1] != r[2] || r[2] == 0) print }')"
+		[ -n "$(replicas)" ] || die "no stack $stack"
+		if [ -z "$pending" ]; then
+			say "every service of $stack runs, healthy ($(replicas | awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }'))"
+			return 0
+		fi
+		if [ $SECONDS -ge "$deadline" ]; then
+			say "not ready after ${SWARM_WAIT:-600} s:" >&2
+			printf '%s\n' "$pending" >&2
+			docker stack ps "$stack" --no-trunc --filter desired-state=running \
+				--format '{{.Name}} {{.Node}} {{.CurrentState}} {{.Error}}' >&2
+			exit 1
+		fi
+		sleep 2
+	done
+}
+
+case "${1:-}" in
+	deploy) deploy ;;
+	wait) wait_ready ;;
+	rm) docker stack rm "$stack" ;;
+	*) echo "usage: srcs/tools/swarm.sh deploy|wait|rm" >&2; exit 2 ;;
+esac

@@ -1,0 +1,375 @@
+//! `make swarm-test`: the Swarm stack (srcs/swarm/stack.yml, deployed by `make swarm`'s
+//! script) on three docker-in-docker nodes of this machine (tests/swarm/nodes.sh), then what
+//! a cluster is for: every node serves the one site, a node can die and come back, the
+//! database cluster survives a stop or a crash of all its members.
+//!
+//! One test, in steps, because the cluster takes minutes to make; each step prints how long
+//! it took. SWARM_KEEP=1 leaves the nodes up afterwards (`tests/swarm/nodes.sh down`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use inception_tests::*;
+
+const DOMAIN: &str = "swarm.42.fr";
+const STACK: &str = "inception";
+
+/// The nodes, removed at the end unless SWARM_KEEP is set.
+struct Nodes {
+    dir: TempDir,
+}
+
+impl Nodes {
+    fn up() -> Nodes {
+        let dir = TempDir::new(&unique("swarm"));
+        nodes_ok(&["down"]);
+        nodes_ok(&["up"]);
+        Nodes { dir }
+    }
+
+    fn ip(&self, n: u8) -> String {
+        nodes_ok(&["ip", &n.to_string()]).trim().to_owned()
+    }
+
+    /// A client of the site through node `n`.
+    fn https(&self, n: u8) -> Https {
+        Https::at(
+            DOMAIN,
+            &self.ip(n),
+            443,
+            &self.dir.0.join(format!("cookies-{}", unique("jar"))),
+        )
+    }
+
+    /// `docker ARGS` in node `n` (its engine).
+    fn docker(&self, n: u8, args: &[&str]) -> Output {
+        let n = n.to_string();
+        let mut all = vec!["exec", n.as_str(), "docker"];
+        all.extend_from_slice(args);
+        nodes(&all)
+    }
+
+    fn docker_ok(&self, n: u8, args: &[&str]) -> String {
+        let o = self.docker(n, args);
+        assert!(
+            o.status.success(),
+            "node {n}: docker {args:?}: {}",
+            stderr(&o)
+        );
+        stdout(&o)
+    }
+
+    /// The container of `service`'s task on node `n`, if one runs there.
+    fn task(&self, n: u8, service: &str) -> Option<String> {
+        let filter = format!("label=com.docker.swarm.service.name={STACK}_{service}");
+        let out = stdout(&self.docker(n, &["ps", "-q", "--filter", &filter]));
+        out.lines().next().map(str::to_owned)
+    }
+
+    /// `query` as MariaDB's root in Galera member `n` (on node `n`).
+    fn sql(&self, n: u8, query: &str) -> String {
+        let member = format!("mariadb-{n}");
+        let task = self
+            .task(n, &member)
+            .unwrap_or_else(|| panic!("no {member} task on node {n}"));
+        let password =
+            std::fs::read_to_string(self.secrets().join("db_root_password.txt")).unwrap();
+        let pwd = format!("MYSQL_PWD={password}");
+        self.docker_ok(
+            n,
+            &[
+                "exec", "-e", &pwd, &task, "mariadb", "-uroot", "-N", "-B", "-e", query,
+            ],
+        )
+    }
+
+    /// What member `n`'s health check says ("" when it has no task).
+    fn member_health(&self, n: u8) -> String {
+        let member = format!("mariadb-{n}");
+        match self.task(n, &member) {
+            Some(task) => stdout(&self.docker(n, &["exec", &task, "inception-mariadb", "health"])),
+            None => String::new(),
+        }
+    }
+
+    fn wait_members(&self, which: &[u8], size: u32, timeout: Duration) {
+        let want = format!("Synced, cluster of {size}");
+        for &n in which {
+            let ok = wait_until(timeout, || self.member_health(n).contains(&want));
+            assert!(ok, "mariadb-{n} not {want}: {}", self.member_health(n));
+        }
+    }
+
+    fn secrets(&self) -> PathBuf {
+        self.dir.0.join("secrets")
+    }
+
+    /// `srcs/tools/swarm.sh ACTION` against node 1's engine, with this test's settings.
+    fn swarm(&self, action: &str) -> Output {
+        let env_file = self.dir.0.join("env");
+        if !env_file.exists() {
+            let example = std::fs::read_to_string(repo().join("srcs/.env.example")).unwrap();
+            let settings: String = example
+                .lines()
+                .map(|l| match l.split_once('=') {
+                    Some(("DOMAIN_NAME", _)) => format!("DOMAIN_NAME={DOMAIN}\n"),
+                    Some(("LOGIN", _)) => "LOGIN=swarm\n".into(),
+                    _ => format!("{l}\n"),
+                })
+                .collect();
+            std::fs::write(&env_file, settings).unwrap();
+        }
+        run(Command::new(repo().join("srcs/tools/swarm.sh"))
+            .arg(action)
+            .env("DOCKER_HOST", format!("tcp://{}:2375", self.ip(1)))
+            .env("ENV_FILE", &env_file)
+            .env("SECRETS_DIR", self.secrets())
+            .env("TAG", tag())
+            .env("STACK", STACK)
+            .env("SWARM_WAIT", "900"))
+    }
+
+    /// Rows of the tables the checks write, and their checksums, on member `n`.
+    fn content(&self, n: u8) -> String {
+        self.sql(
+            n,
+            "SELECT COUNT(*) FROM wordpress.wp_comments; SELECT COUNT(*) FROM wordpress.wp_posts; \
+             CHECKSUM TABLE wordpress.wp_comments, wordpress.wp_posts",
+        )
+    }
+
+    fn assert_members_equal(&self) -> String {
+        let first = self.content(1);
+        for n in [2, 3] {
+            assert_eq!(self.content(n), first, "mariadb-{n} differs from mariadb-1");
+        }
+        first
+    }
+}
+
+impl Drop for Nodes {
+    fn drop(&mut self) {
+        if std::env::var_os("SWARM_KEEP").is_none() {
+            let _ = nodes(&["down"]);
+        }
+    }
+}
+
+fn nodes(args: &[&str]) -> Output {
+    run(Command::new(repo().join("tests/swarm/nodes.sh")).args(args))
+}
+
+fn nodes_ok(args: &[&str]) -> String {
+    let o = nodes(args);
+    assert!(
+        o.status.success(),
+        "nodes.sh {args:?}: {}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    stdout(&o)
+}
+
+fn step(what: &str, started: Instant) {
+    println!("swarm: {what}: {:.1} s", started.elapsed().as_secs_f64());
+}
+
+/// The administrator's password, from the secrets swarm.sh generated.
+fn secret(nodes: &Nodes, name: &str) -> String {
+    std::fs::read_to_string(nodes.secrets().join(format!("{name}.txt"))).unwrap()
+}
+
+/// Uploads `bytes` as a PNG through the REST API; returns the file's URL path.
+fn upload(web: &Https, dir: &Path, bytes: &[u8]) -> String {
+    let file = dir.join("upload.png");
+    std::fs::write(&file, bytes).unwrap();
+    let nonce = web.get("/wp-admin/admin-ajax.php?action=rest-nonce").body;
+    let r = web.request(
+        "/wp-json/wp/v2/media",
+        &[
+            "-H",
+            &format!("X-WP-Nonce: {}", nonce.trim()),
+            "-H",
+            "Content-Disposition: attachment; filename=swarm.png",
+            "-H",
+            "Content-Type: image/png",
+            "--data-binary",
+            &format!("@{}", file.display()),
+        ],
+    );
+    assert_eq!(r.status, 201, "upload refused: {}", r.body);
+    let url: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let url = url["source_url"].as_str().unwrap();
+    format!("/{}", url.splitn(4, '/').nth(3).unwrap())
+}
+
+/// A 1×1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+    0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+#[test]
+fn the_stack_serves_from_every_node_and_outlives_a_node_and_its_database() {
+    let started = Instant::now();
+    let n = Nodes::up();
+    step("three nodes, swarm and GlusterFS volume up", started);
+
+    let t = Instant::now();
+    let images: Vec<String> = ["mariadb", "wordpress", "nginx", "dbproxy", "redis"]
+        .iter()
+        .map(|s| image(s).to_owned())
+        .collect();
+    let mut args = vec!["load"];
+    args.extend(images.iter().map(String::as_str));
+    nodes_ok(&args);
+    step("images loaded on every node", t);
+
+    let t = Instant::now();
+    let o = n.swarm("deploy");
+    assert!(o.status.success(), "deploy: {}{}", stdout(&o), stderr(&o));
+    let o = n.swarm("wait");
+    assert!(o.status.success(), "wait: {}{}", stdout(&o), stderr(&o));
+    step("stack deployed, every service healthy", t);
+    n.wait_members(&[1, 2, 3], 3, Duration::from_secs(60));
+
+    // Every node serves the site.
+    for i in 1..=3 {
+        let r = n.https(i).get("/");
+        assert_eq!(r.status, 200, "node {i}: {}", r.headers);
+    }
+    // php-fpm runs on two nodes.
+    let where_ = n.docker_ok(
+        1,
+        &[
+            "service",
+            "ps",
+            &format!("{STACK}_wordpress"),
+            "--filter",
+            "desired-state=running",
+            "--format",
+            "{{.Node}}",
+        ],
+    );
+    let mut hosts: Vec<&str> = where_.lines().collect();
+    hosts.sort_unstable();
+    hosts.dedup();
+    assert!(hosts.len() >= 2, "php-fpm on {hosts:?}");
+
+    // A comment written through node 1 is read through node 3.
+    let writer = secret(&n, "wp_user_password");
+    post_comment(&n.https(1), "writer", &writer, "written through node one");
+    let node3 = n.https(3);
+    assert!(
+        wait_until(Duration::from_secs(30), || node3
+            .first_post()
+            .contains("written through node one")),
+        "node 3 does not show the comment"
+    );
+
+    // A file uploaded through node 2 is served by node 1.
+    let admin = n.https(2);
+    assert!(admin.login("webmaster", &secret(&n, "wp_admin_password")));
+    let path = upload(&admin, &n.dir.0, PNG);
+    let r = n.https(1).get(&path);
+    assert_eq!(r.status, 200, "{path} through node 1");
+    // The reply's body is text (invalid UTF-8 replaced): compare the file read the same way.
+    assert_eq!(r.body, String::from_utf8_lossy(PNG));
+
+    // A logged-in session is valid whichever node and php-fpm replica answers.
+    let cookie = format!("Cookie: {}", admin.cookie_header());
+    for round in 0..12 {
+        let i = 1 + (round % 3) as u8;
+        let r = n.https(i).request("/wp-admin/", &["-H", &cookie]);
+        assert_eq!(r.status, 200, "round {round}, node {i}: {}", r.headers);
+    }
+
+    // Node 3 dies: the two others go on serving and writing.
+    let before = n.assert_members_equal();
+    println!(
+        "swarm: rows before the node's loss: {}",
+        before.replace('\n', " ")
+    );
+    let watch: Vec<_> = [1u8, 2]
+        .iter()
+        .map(|&i| {
+            let web = n.https(i);
+            std::thread::spawn(move || {
+                let until = Instant::now() + Duration::from_secs(60);
+                let mut failures = Vec::new();
+                while Instant::now() < until {
+                    let at = Instant::now();
+                    let r = web.request("/", &["-H", "Cookie: wordpress_no_cache=1"]);
+                    if r.status != 200 {
+                        failures.push(at);
+                    }
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                failures
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(2));
+    let killed = Instant::now();
+    docker_ok(&["kill", "inception-swarm-3"]);
+    let failures: Vec<Instant> = watch.into_iter().flat_map(|w| w.join().unwrap()).collect();
+    let window = match (failures.iter().min(), failures.iter().max()) {
+        (Some(first), Some(last)) => last.duration_since(*first).as_secs_f64(),
+        _ => 0.0,
+    };
+    println!(
+        "swarm: node 3 killed: {} failed requests on nodes 1 and 2, error window {window:.1} s",
+        failures.len()
+    );
+    assert!(window < 30.0, "the other nodes failed for {window:.1} s");
+    n.wait_members(&[1, 2], 2, Duration::from_secs(60));
+    post_comment(&n.https(1), "writer", &writer, "written with two nodes");
+    step("node 3 lost, writes go on", killed);
+
+    // It comes back: it rejoins, and the members hold the same rows.
+    let t2 = Instant::now();
+    nodes_ok(&["start", "3"]);
+    n.wait_members(&[3], 3, Duration::from_secs(300));
+    n.assert_members_equal();
+    step("node 3 back, member 3 synced", t2);
+
+    // Every member stopped cleanly, then started: the cluster comes back by itself.
+    let t = Instant::now();
+    let members: Vec<String> = (1..=3).map(|i| format!("{STACK}_mariadb-{i}")).collect();
+    let scale = |to: u8| {
+        let mut args = vec!["service".to_owned(), "scale".into(), "--detach".into()];
+        args.extend(members.iter().map(|m| format!("{m}={to}")));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        n.docker_ok(1, &args);
+    };
+    let rows = n.assert_members_equal();
+    scale(0);
+    assert!(
+        wait_until(Duration::from_secs(60), || (1..=3)
+            .all(|i| n.task(i, &format!("mariadb-{i}")).is_none())),
+        "the members did not stop"
+    );
+    scale(1);
+    n.wait_members(&[1, 2, 3], 3, Duration::from_secs(300));
+    assert_eq!(n.assert_members_equal(), rows);
+    step("every member stopped and started: cluster back", t);
+
+    // Every member crashes after a commit: recovered with every committed row.
+    post_comment(&n.https(2), "writer", &writer, "written before the crash");
+    let rows = n.assert_members_equal();
+    let t = Instant::now();
+    for i in 1..=3u8 {
+        let task = n.task(i, &format!("mariadb-{i}")).unwrap();
+        n.docker_ok(i, &["kill", &task]);
+    }
+    n.wait_members(&[1, 2, 3], 3, Duration::from_secs(300));
+    assert_eq!(n.assert_members_equal(), rows);
+    step("every member killed: cluster recovered", t);
+    let r = n.https(1).first_post();
+    assert!(r.contains("written before the crash"));
+    step("whole test", started);
+}
