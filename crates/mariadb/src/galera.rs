@@ -386,6 +386,16 @@ pub fn phase() -> Option<Report> {
     Report::parse(&std::fs::read_to_string(PHASE_FILE).ok()?)
 }
 
+/// How long the entrypoint has been in its phase (the file is written when it changes).
+pub fn phase_age() -> Option<Duration> {
+    std::fs::metadata(PHASE_FILE)
+        .ok()?
+        .modified()
+        .ok()?
+        .elapsed()
+        .ok()
+}
+
 /// A peer's answer and where it answered from.
 struct Peer {
     index: usize,

@@ -98,16 +98,34 @@ async fn member(galera: &Galera) -> anyhow::Result<String> {
             "Galera member {} {state}, cluster of {size}",
             galera.node
         )),
-        (_, Report::Starting) => Ok(format!(
-            "Galera member {} joining ({cluster}, {state})",
-            galera.node
-        )),
+        // Joining takes seconds (a state transfer is its own case, above): a member that
+        // answers but has not reached the primary component for longer is stuck (Galera
+        // leaves a failed incremental transfer so: "node restart required"), and must be
+        // restarted, which an unhealthy task on Swarm is.
+        (_, Report::Starting) => {
+            let since = galera::phase_age().unwrap_or_default();
+            if since > JOIN_LIMIT {
+                bail!(
+                    "Galera member {} has not joined the cluster in {} s ({cluster}, {state}): \
+                     it needs a restart",
+                    galera.node,
+                    since.as_secs()
+                );
+            }
+            Ok(format!(
+                "Galera member {} joining ({cluster}, {state})",
+                galera.node
+            ))
+        }
         _ => bail!(
             "Galera member {} left the primary component ({cluster}, {state}, {size} seen)",
             galera.node
         ),
     }
 }
+
+/// How long a started member may stay out of the primary component.
+const JOIN_LIMIT: Duration = Duration::from_secs(60);
 
 const WSREP_STATUS: &str = "SELECT GROUP_CONCAT(VARIABLE_NAME, '=', VARIABLE_VALUE SEPARATOR ' ') \
      FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME IN \
