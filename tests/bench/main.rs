@@ -8,6 +8,11 @@ use std::time::{Duration, Instant};
 
 use inception_tests::*;
 
+// The Swarm test's cluster; the bench uses only some of its helpers.
+#[allow(dead_code)]
+#[path = "../swarm/cluster.rs"]
+mod cluster;
+
 const RUNS: usize = 5;
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -236,15 +241,20 @@ fn under_load(stack: &Stack, action: impl FnOnce()) -> Disturbed {
 fn wrk(stack: &Stack, path: &str, cookie: Option<&str>) -> (f64, String, u64) {
     let url = format!("https://127.0.0.1:{}{path}", stack.port());
     let host = format!("Host: {}:{}", stack.domain(), stack.port());
+    wrk_at(&url, &host, cookie)
+}
+
+/// [`wrk`] on `url`, with the `Host:` header `host`.
+fn wrk_at(url: &str, host: &str, cookie: Option<&str>) -> (f64, String, u64) {
     let cookie = cookie.map(|c| format!("Cookie: {c}"));
     let run_for = |duration: &str| {
         let mut cmd = Command::new("wrk");
         cmd.args(["-t2", "-c32", duration, "--latency", "--timeout", "10s"])
-            .args(["-H", &host]);
+            .args(["-H", host]);
         if let Some(c) = &cookie {
             cmd.args(["-H", c]);
         }
-        stdout(&run(cmd.arg(&url)))
+        stdout(&run(cmd.arg(url)))
     };
     run_for("-d3s");
     let out = run_for("-d10s");
@@ -286,6 +296,8 @@ fn bench() {
     noop_make_row(&mut report, &stack);
     build_rows(&mut report);
     vm_rows(&mut report);
+    drop(stack);
+    swarm_rows(&mut report);
 
     println!("\n{report}");
     let dir = repo().join("bench/results");
@@ -798,4 +810,175 @@ fn build_rows(report: &mut String) {
         )
         .unwrap(),
     }
+}
+
+/// The Swarm stack on three docker-in-docker nodes of this machine (tests/swarm/cluster.rs):
+/// the uncached front page with 1, 2 and 3 php-fpm replicas, the requests lost when a
+/// php-fpm task dies, and a write's latency through Galera against a single server.
+fn swarm_rows(report: &mut String) {
+    use cluster::*;
+    let started = Instant::now();
+    let n = deploy();
+    let deployed = started.elapsed();
+    writeln!(
+        report,
+        "\n## The Swarm stack (`make swarm-test`'s three docker-in-docker nodes, one machine)\n\n\
+         Nodes up, images loaded, stack deployed and healthy: {}\n\n\
+         | php-fpm replicas | front page, no cache: req/s | p99 | errors |\n|---|---|---|---|",
+        secs(deployed)
+    )
+    .unwrap();
+    let url = format!("https://{}/", n.ip(1));
+    let host = format!("Host: {DOMAIN}");
+    let wordpress = format!("{STACK}_wordpress");
+    for replicas in 1..=3 {
+        n.docker_ok(
+            1,
+            &[
+                "service",
+                "scale",
+                "--detach",
+                &format!("{wordpress}={replicas}"),
+            ],
+        );
+        let want = format!("{replicas}/{replicas}");
+        assert!(
+            wait_until(Duration::from_secs(600), || n
+                .docker_ok(
+                    1,
+                    &[
+                        "service",
+                        "ls",
+                        "--filter",
+                        &format!("name={wordpress}"),
+                        "--format",
+                        "{{.Replicas}}"
+                    ]
+                )
+                .starts_with(&want)),
+            "{wordpress} not at {want}"
+        );
+        // nginx looks php-fpm up again every 2 s.
+        std::thread::sleep(Duration::from_secs(3));
+        let (rate, p99, errors) = wrk_at(&url, &host, Some("wordpress_no_cache=1"));
+        writeln!(report, "| {replicas} | {rate:.0} | {p99} | {errors} |").unwrap();
+    }
+    writeln!(
+        report,
+        "\nEvery replica shares this machine's 2 cores (and the three nodes' Galera, nginx and \
+         GlusterFS run beside them): more replicas cannot add CPU here. On machines of their \
+         own, each replica brings its machine's cores, up to what the one writing member \
+         and the shared files allow."
+    )
+    .unwrap();
+
+    // A php-fpm task killed under load (nginx on node 1, requests one after another).
+    let web = n.https(1);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut failures = Vec::new();
+            let mut total = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let at = Instant::now();
+                let r = web.request("/", &["-H", "Cookie: wordpress_no_cache=1"]);
+                total += 1;
+                if r.status != 200 {
+                    failures.push(at);
+                }
+            }
+            (total, failures)
+        })
+    };
+    std::thread::sleep(Duration::from_secs(3));
+    let victim = (1..=3)
+        .find_map(|i| n.task(i, "wordpress").map(|t| (i, t)))
+        .expect("no php-fpm task");
+    n.docker_ok(victim.0, &["kill", &victim.1]);
+    std::thread::sleep(Duration::from_secs(20));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (total, failures) = load.join().unwrap();
+    let window = match (failures.first(), failures.last()) {
+        (Some(a), Some(b)) => b.duration_since(*a),
+        _ => Duration::ZERO,
+    };
+    writeln!(
+        report,
+        "\nA php-fpm task killed (SIGKILL) under sequential requests: {} of {total} failed, \
+         error window {}.",
+        failures.len(),
+        secs(window)
+    )
+    .unwrap();
+
+    // A write's latency: 200 single-row INSERTs, each its own transaction, through dbproxy
+    // to the Galera writer (replicated to the two others before it commits), then on a
+    // single server of the same image in node 1.
+    let inserts: String = (0..200)
+        .map(|i| format!("INSERT INTO wordpress.bench (v) VALUES ({i});"))
+        .collect();
+    let setup = "CREATE TABLE IF NOT EXISTS wordpress.bench \
+                 (id INT AUTO_INCREMENT PRIMARY KEY, v INT)";
+    let password = secret(&n, "db_password");
+    let network = format!("{STACK}_inception");
+    // WordPress's account, from a client container on the stack's network.
+    let timed = |host: &str| {
+        let client = |sql: &str| {
+            let started = Instant::now();
+            let pwd = format!("MYSQL_PWD={password}");
+            n.docker_ok(
+                1,
+                &[
+                    "run",
+                    "--rm",
+                    "--network",
+                    &network,
+                    "-e",
+                    &pwd,
+                    "--entrypoint",
+                    "mariadb",
+                    image("mariadb"),
+                    "-h",
+                    host,
+                    "-uwordpress",
+                    "-e",
+                    sql,
+                ],
+            );
+            started.elapsed()
+        };
+        client(setup);
+        let empty = client("SELECT 1");
+        client(&inserts).saturating_sub(empty) / 200
+    };
+    let galera = timed("dbproxy");
+    let env: Vec<String> = [
+        format!("MARIADB_ROOT_PASSWORD={password}"),
+        "MARIADB_DATABASE=wordpress".into(),
+        "MARIADB_USER=wordpress".into(),
+        format!("MARIADB_PASSWORD={password}"),
+        "MARIADB_INITDB_SKIP_TZINFO=1".into(),
+    ]
+    .into_iter()
+    .flat_map(|e| ["-e".to_owned(), e])
+    .collect();
+    let mut args = vec!["run", "-d", "--name", "bench-single", "--network", &network];
+    args.extend(env.iter().map(String::as_str));
+    args.push(image("mariadb"));
+    n.docker_ok(1, &args);
+    assert!(wait_until(Duration::from_secs(120), || n
+        .docker(1, &["exec", "bench-single", "inception-mariadb", "health"])
+        .status
+        .success()));
+    let single = timed("bench-single");
+    let _ = n.docker(1, &["rm", "-f", "-v", "bench-single"]);
+    writeln!(
+        report,
+        "\nA write (one-row INSERT, autocommit), mean of 200: {:.2} ms through dbproxy to the \
+         Galera cluster, {:.2} ms on a single server of the same image (node 1).",
+        galera.as_secs_f64() * 1e3,
+        single.as_secs_f64() * 1e3
+    )
+    .unwrap();
 }

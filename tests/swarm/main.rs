@@ -4,181 +4,15 @@
 //! database cluster survives a stop or a crash of all its members.
 //!
 //! One test, in steps, because the cluster takes minutes to make; each step prints how long
-//! it took. SWARM_KEEP=1 leaves the nodes up afterwards (`tests/swarm/nodes.sh down`).
+//! it took. The cluster itself: cluster.rs.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod cluster;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
+use cluster::*;
 use inception_tests::*;
-
-const DOMAIN: &str = "swarm.42.fr";
-const STACK: &str = "inception";
-
-/// The nodes, removed at the end unless SWARM_KEEP is set.
-struct Nodes {
-    dir: TempDir,
-}
-
-impl Nodes {
-    fn up() -> Nodes {
-        let dir = TempDir::new(&unique("swarm"));
-        nodes_ok(&["down"]);
-        nodes_ok(&["up"]);
-        Nodes { dir }
-    }
-
-    fn ip(&self, n: u8) -> String {
-        nodes_ok(&["ip", &n.to_string()]).trim().to_owned()
-    }
-
-    /// A client of the site through node `n`.
-    fn https(&self, n: u8) -> Https {
-        Https::at(
-            DOMAIN,
-            &self.ip(n),
-            443,
-            &self.dir.0.join(format!("cookies-{}", unique("jar"))),
-        )
-    }
-
-    /// `docker ARGS` in node `n` (its engine).
-    fn docker(&self, n: u8, args: &[&str]) -> Output {
-        let n = n.to_string();
-        let mut all = vec!["exec", n.as_str(), "docker"];
-        all.extend_from_slice(args);
-        nodes(&all)
-    }
-
-    fn docker_ok(&self, n: u8, args: &[&str]) -> String {
-        let o = self.docker(n, args);
-        assert!(
-            o.status.success(),
-            "node {n}: docker {args:?}: {}",
-            stderr(&o)
-        );
-        stdout(&o)
-    }
-
-    /// The container of `service`'s task on node `n`, if one runs there.
-    fn task(&self, n: u8, service: &str) -> Option<String> {
-        let filter = format!("label=com.docker.swarm.service.name={STACK}_{service}");
-        let out = stdout(&self.docker(n, &["ps", "-q", "--filter", &filter]));
-        out.lines().next().map(str::to_owned)
-    }
-
-    /// `query` as MariaDB's root in Galera member `n` (on node `n`).
-    fn sql(&self, n: u8, query: &str) -> String {
-        let member = format!("mariadb-{n}");
-        let task = self
-            .task(n, &member)
-            .unwrap_or_else(|| panic!("no {member} task on node {n}"));
-        let password =
-            std::fs::read_to_string(self.secrets().join("db_root_password.txt")).unwrap();
-        let pwd = format!("MYSQL_PWD={password}");
-        self.docker_ok(
-            n,
-            &[
-                "exec", "-e", &pwd, &task, "mariadb", "-uroot", "-N", "-B", "-e", query,
-            ],
-        )
-    }
-
-    /// What member `n`'s health check says ("" when it has no task).
-    fn member_health(&self, n: u8) -> String {
-        let member = format!("mariadb-{n}");
-        match self.task(n, &member) {
-            Some(task) => stdout(&self.docker(n, &["exec", &task, "inception-mariadb", "health"])),
-            None => String::new(),
-        }
-    }
-
-    fn wait_members(&self, which: &[u8], size: u32, timeout: Duration) {
-        let want = format!("Synced, cluster of {size}");
-        for &n in which {
-            let ok = wait_until(timeout, || self.member_health(n).contains(&want));
-            assert!(ok, "mariadb-{n} not {want}: {}", self.member_health(n));
-        }
-    }
-
-    fn secrets(&self) -> PathBuf {
-        self.dir.0.join("secrets")
-    }
-
-    /// `srcs/tools/swarm.sh ACTION` against node 1's engine, with this test's settings.
-    fn swarm(&self, action: &str) -> Output {
-        let env_file = self.dir.0.join("env");
-        if !env_file.exists() {
-            let example = std::fs::read_to_string(repo().join("srcs/.env.example")).unwrap();
-            let settings: String = example
-                .lines()
-                .map(|l| match l.split_once('=') {
-                    Some(("DOMAIN_NAME", _)) => format!("DOMAIN_NAME={DOMAIN}\n"),
-                    Some(("LOGIN", _)) => "LOGIN=swarm\n".into(),
-                    _ => format!("{l}\n"),
-                })
-                .collect();
-            std::fs::write(&env_file, settings).unwrap();
-        }
-        run(Command::new(repo().join("srcs/tools/swarm.sh"))
-            .arg(action)
-            .env("DOCKER_HOST", format!("tcp://{}:2375", self.ip(1)))
-            .env("ENV_FILE", &env_file)
-            .env("SECRETS_DIR", self.secrets())
-            .env("TAG", tag())
-            .env("STACK", STACK)
-            .env("SWARM_WAIT", "900"))
-    }
-
-    /// Rows of the tables the checks write, and their checksums, on member `n`.
-    fn content(&self, n: u8) -> String {
-        self.sql(
-            n,
-            "SELECT COUNT(*) FROM wordpress.wp_comments; SELECT COUNT(*) FROM wordpress.wp_posts; \
-             CHECKSUM TABLE wordpress.wp_comments, wordpress.wp_posts",
-        )
-    }
-
-    fn assert_members_equal(&self) -> String {
-        let first = self.content(1);
-        for n in [2, 3] {
-            assert_eq!(self.content(n), first, "mariadb-{n} differs from mariadb-1");
-        }
-        first
-    }
-}
-
-impl Drop for Nodes {
-    fn drop(&mut self) {
-        if std::env::var_os("SWARM_KEEP").is_none() {
-            let _ = nodes(&["down"]);
-        }
-    }
-}
-
-fn nodes(args: &[&str]) -> Output {
-    run(Command::new(repo().join("tests/swarm/nodes.sh")).args(args))
-}
-
-fn nodes_ok(args: &[&str]) -> String {
-    let o = nodes(args);
-    assert!(
-        o.status.success(),
-        "nodes.sh {args:?}: {}{}",
-        stdout(&o),
-        stderr(&o)
-    );
-    stdout(&o)
-}
-
-fn step(what: &str, started: Instant) {
-    println!("swarm: {what}: {:.1} s", started.elapsed().as_secs_f64());
-}
-
-/// The administrator's password, from the secrets swarm.sh generated.
-fn secret(nodes: &Nodes, name: &str) -> String {
-    std::fs::read_to_string(nodes.secrets().join(format!("{name}.txt"))).unwrap()
-}
 
 /// Uploads `bytes` as a PNG through the REST API; returns the file's URL path.
 fn upload(web: &Https, dir: &Path, bytes: &[u8]) -> String {
@@ -216,26 +50,7 @@ const PNG: &[u8] = &[
 #[test]
 fn the_stack_serves_from_every_node_and_outlives_a_node_and_its_database() {
     let started = Instant::now();
-    let n = Nodes::up();
-    step("three nodes, swarm and GlusterFS volume up", started);
-
-    let t = Instant::now();
-    let images: Vec<String> = ["mariadb", "wordpress", "nginx", "dbproxy", "redis"]
-        .iter()
-        .map(|s| image(s).to_owned())
-        .collect();
-    let mut args = vec!["load"];
-    args.extend(images.iter().map(String::as_str));
-    nodes_ok(&args);
-    step("images loaded on every node", t);
-
-    let t = Instant::now();
-    let o = n.swarm("deploy");
-    assert!(o.status.success(), "deploy: {}{}", stdout(&o), stderr(&o));
-    let o = n.swarm("wait");
-    assert!(o.status.success(), "wait: {}{}", stdout(&o), stderr(&o));
-    step("stack deployed, every service healthy", t);
-    n.wait_members(&[1, 2, 3], 3, Duration::from_secs(60));
+    let n = deploy();
 
     // Every node serves the site.
     for i in 1..=3 {
@@ -287,6 +102,35 @@ fn the_stack_serves_from_every_node_and_outlives_a_node_and_its_database() {
         let r = n.https(i).request("/wp-admin/", &["-H", &cookie]);
         assert_eq!(r.status, 200, "round {round}, node {i}: {}", r.headers);
     }
+
+    // The bonus services, one replica each, reached through any node; a backup made on
+    // one node is on the shared volume, seen from node 1.
+    for (i, path) in [(2u8, "/site/"), (3, "/adminer/")] {
+        let r = n.https(i).get(path);
+        assert_eq!(r.status, 200, "{path} through node {i}");
+    }
+    let backup_node = n.docker_ok(
+        1,
+        &[
+            "service",
+            "ps",
+            &format!("{STACK}_backup"),
+            "--filter",
+            "desired-state=running",
+            "--format",
+            "{{.Node}}",
+        ],
+    );
+    let b: u8 = backup_node
+        .trim()
+        .trim_start_matches("node-")
+        .parse()
+        .unwrap();
+    let task = n.task(b, "backup").unwrap();
+    let id = n.docker_ok(b, &["exec", &task, "inception-backup", "backup"]);
+    let id = id.trim().lines().last().unwrap().to_owned();
+    let listed = stdout(&nodes(&["exec", "1", "ls", "/srv/inception/backups"]));
+    assert!(listed.contains(&id), "backup {id} not in {listed}");
 
     // Node 3 dies: the two others go on serving and writing.
     let before = n.assert_members_equal();

@@ -244,8 +244,9 @@ up() {
 	for n in "${nodes[@]}"; do
 		mount_volume "$n"
 	done
-	# The stack's shared files (srcs/swarm/stack.yml binds SWARM_SHARED/wordpress).
-	on 1 mkdir -p "$mount_dir/wordpress"
+	# The stack's shared files (srcs/swarm/stack.yml binds SWARM_SHARED/wordpress and
+	# SWARM_SHARED/backups).
+	on 1 mkdir -p "$mount_dir/wordpress" "$mount_dir/backups"
 	say "Gluster: volume $gluster_volume (replica 3) mounted at $mount_dir on every node"
 	trap - EXIT
 	say "up: nodes $(node 1) to $(node 3) at $(node_ip 1) to $(node_ip 3) (the tests: $0 exec N CMD...)"
