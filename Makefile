@@ -47,6 +47,8 @@ BUILD_IMAGES = $(addsuffix :$(TAG),$(SERVICES))
 SHELL_SCRIPTS := $(wildcard srcs/tools/*.sh srcs/requirements/*/tools/*.sh tests/*/*.sh) srcs/tools/cargo-build .ci/run
 TEST        ?=
 TEST_THREADS ?= 2
+# `make bench BENCH=swarm`: only the Swarm stack's rows.
+BENCH       ?=
 # The VM (`make vm`): where its disks go, the host ports forwarded to its HTTPS_PORT and 22,
 # its size; VM_ACCEL=auto picks KVM when the host can run Debian's kernel with it, else TCG.
 VM_DIR      ?= vm
@@ -240,10 +242,10 @@ audit: ## TLS scan of the running site with testssl (HIGH/CRITICAL findings, JSO
 	@grep -E '"severity" *: *"(HIGH|CRITICAL)"' -B3 /tmp/inception-testssl.json | grep -E '"(id|finding)"' || \
 		echo "audit: no HIGH or CRITICAL finding"
 
-bench: ## Measure stop/start times, throughput, sizes (throwaway project)
+bench: ## Measure stop/start times, throughput, sizes (throwaway project), the Swarm stack (BENCH=swarm: only that)
 	@srcs/tools/provision.sh --tests
 	@$(MAKE) --no-print-directory vendor build BONUS=1
-	cargo test -p inception-tests --release --test bench --quiet -- --nocapture --test-threads=1
+	BENCH="$(BENCH)" cargo test -p inception-tests --release --test bench --quiet -- --nocapture --test-threads=1
 
 swarm: ## Deploy the stack on the swarm this engine manages (srcs/swarm/stack.yml; USER_DOC: Running on several machines)
 	@$(MAKE) --no-print-directory build BONUS=1

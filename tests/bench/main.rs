@@ -286,6 +286,16 @@ fn mib(bytes: &str) -> String {
 
 #[test]
 fn bench() {
+    // BENCH=swarm: only the Swarm stack's rows (bench/results/swarm.md).
+    if std::env::var("BENCH").as_deref() == Ok("swarm") {
+        let mut report = String::from("# Inception benchmark: the Swarm stack\n");
+        swarm_rows(&mut report);
+        println!("\n{report}");
+        let dir = repo().join("bench/results");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("swarm.md"), &report).unwrap();
+        return;
+    }
     let mut report = String::from("# Inception benchmark\n\n");
     let (mut stack, single) = start_rows(&mut report);
     stop_rows(&mut report, &stack);
