@@ -70,8 +70,7 @@ impl Nodes {
         let task = self
             .task(n, &member)
             .unwrap_or_else(|| panic!("no {member} task on node {n}"));
-        let password =
-            std::fs::read_to_string(self.secrets().join("db_root_password.txt")).unwrap();
+        let password = secret(self, "db_root_password");
         let pwd = format!("MYSQL_PWD={password}");
         self.docker_ok(
             n,
