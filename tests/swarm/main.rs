@@ -74,6 +74,29 @@ fn the_stack_serves_from_every_node_and_outlives_a_node_and_its_database() {
     hosts.sort_unstable();
     hosts.dedup();
     assert!(hosts.len() >= 2, "php-fpm on {hosts:?}");
+    // Each runs its own copy of the code, in memory; uploads go to the shared volume.
+    for i in 1..=3 {
+        let Some(task) = n.task(i, "wordpress") else {
+            continue;
+        };
+        let mounts = n.docker_ok(i, &["exec", &task, "cat", "/proc/self/mounts"]);
+        assert!(
+            mounts
+                .lines()
+                .any(|l| l.starts_with("tmpfs /var/www/html ")),
+            "node {i}: /var/www/html is not a tmpfs: {mounts}"
+        );
+        let uploads = n.docker_ok(
+            i,
+            &[
+                "exec",
+                &task,
+                "readlink",
+                "/var/www/html/wp-content/uploads",
+            ],
+        );
+        assert_eq!(uploads.trim(), "/var/www/shared/wp-content/uploads");
+    }
 
     // A comment written through node 1 is read through node 3.
     let writer = secret(&n, "wp_user_password");

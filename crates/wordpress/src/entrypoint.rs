@@ -29,18 +29,22 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     let webroot = Path::new(WEBROOT);
     let started = Instant::now();
 
+    // Where the setup works: the volume php-fpm serves or, in a cluster, the copy every
+    // replica shares (then php-fpm runs a private copy, made below).
+    let site = settings.shared.as_deref().unwrap_or(webroot);
+
     // The volume's root belongs to WordPress, whichever container mounted it first (Docker
     // gives a new volume the owner of the first image's mount point).
-    fs::chown(webroot, www.uid, www.gid)?;
+    fs::chown(site, www.uid, www.gid)?;
     // Replicas share the volume and the database: one sets up at a time, the others then
     // find the work done.
-    let lock = fs::Lock::exclusive(&webroot.join(SETUP_LOCK), || {
+    let lock = fs::Lock::exclusive(&site.join(SETUP_LOCK), || {
         tracing::info!("another replica is setting up; waiting for it")
     })?;
-    files::ensure(sup, Path::new(SOURCE), webroot)?;
+    files::ensure(sup, Path::new(SOURCE), site)?;
     // A volume newer than the image is refused before anything is written to it.
-    upgrade::refuse_downgrade(webroot)?;
-    wpconfig::write(webroot, &settings, &www)?;
+    upgrade::refuse_downgrade(site)?;
+    wpconfig::write(site, &settings, &www)?;
 
     let db = &settings.db;
     let target = Database {
@@ -54,13 +58,18 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     Upgrade {
         sup,
         target: &target,
-        webroot,
+        webroot: site,
         settings: &settings,
         www: &www,
         service: &argv,
     }
     .ensure()?;
-    install::ensure(sup, &target, webroot, &settings, &www)?;
+    install::ensure(sup, &target, site, &settings, &www)?;
+    if site != webroot {
+        // Under the lock: a replica upgrading the shared copy is not copied half-way.
+        files::private_copy(Path::new(SOURCE), site, webroot)?;
+        fs::chown(webroot, www.uid, www.gid)?;
+    }
     drop(lock);
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, url = %settings.home_url(), "WordPress ready");
     pid1::run_service(&argv, None)

@@ -4,9 +4,12 @@
 //! (`WORDPRESS_DB_HOST`, `WORDPRESS_DB_USER`, `WORDPRESS_DB_PASSWORD`, `WORDPRESS_DB_NAME`,
 //! `WORDPRESS_TABLE_PREFIX`, each also `_FILE`), then the stack's `MYSQL_*` names.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use inception_core::config::{Config, ConfigError, Redis, Site, Source};
+
+use crate::files::WEBROOT;
 
 /// Roles the second user may have: anything but administrator.
 pub const ROLES: &[&str] = &["subscriber", "contributor", "author", "editor"];
@@ -56,6 +59,9 @@ pub struct Settings {
     pub role: String,
     /// Redis for the object cache (bonus): `host:port` and password, when configured.
     pub redis: Option<Redis>,
+    /// `WP_SHARED_DIR`: in a cluster, the copy of the site every replica mounts (a network
+    /// file system). The setup runs there; php-fpm runs a private copy of the code.
+    pub shared: Option<PathBuf>,
 }
 
 impl Settings {
@@ -115,7 +121,19 @@ impl Settings {
                 format!("must be one of {}", ROLES.join(", ")),
             ));
         }
+        let shared = cfg.optional(&["WP_SHARED_DIR"])?.map(PathBuf::from);
+        if let Some(dir) = &shared
+            && (!dir.is_absolute()
+                || dir.starts_with(WEBROOT)
+                || Path::new(WEBROOT).starts_with(dir))
+        {
+            return Err(ConfigError::invalid(
+                "WP_SHARED_DIR",
+                format!("must be an absolute path outside {WEBROOT} (the replica's own copy)"),
+            ));
+        }
         Ok(Settings {
+            shared,
             redis: Redis::read(cfg, "WP_")?,
             db,
             site,
@@ -208,6 +226,22 @@ pub(crate) mod tests {
         assert!(err(&[("DOMAIN_NAME", "-x.42.fr")]).starts_with("DOMAIN_NAME is invalid"));
         assert!(err(&[("WP_USER_ROLE", "administrator")]).starts_with("WP_USER_ROLE is invalid"));
         assert!(err(&[("WORDPRESS_TABLE_PREFIX", "wp-")]).starts_with("WORDPRESS_TABLE_PREFIX"));
+    }
+
+    #[test]
+    fn the_shared_copy_is_outside_the_replicas_own() {
+        assert_eq!(env(&[]).unwrap().shared, None);
+        let s = env(&[("WP_SHARED_DIR", "/var/www/shared")]).unwrap();
+        assert_eq!(s.shared.as_deref(), Some(Path::new("/var/www/shared")));
+        for bad in [
+            "shared",
+            "/var/www/html",
+            "/var/www/html/shared",
+            "/var/www",
+        ] {
+            let e = err(&[("WP_SHARED_DIR", bad)]);
+            assert!(e.starts_with("WP_SHARED_DIR is invalid"), "{bad}: {e}");
+        }
     }
 
     #[test]
