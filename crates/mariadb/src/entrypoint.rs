@@ -100,13 +100,7 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
             peers
         }
     };
-    let options = Path::new(galera::OPTIONS_FILE);
-    fs::write_atomic(
-        options,
-        galera.options(&peers, address, Some(&position)).as_bytes(),
-        0o600,
-    )?;
-    fs::chown(options, mysql.uid, mysql.gid)?;
+    galera::write_options(&galera.options(&peers, address, Some(&position)), &mysql)?;
     server.extend(argv[1..].iter().cloned());
     galera::watch(galera, published);
     pid1::run_service(&server, Some(&mysql))

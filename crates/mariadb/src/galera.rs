@@ -505,6 +505,13 @@ pub fn decide(galera: &Galera, position: &Position) -> anyhow::Result<(Role, Opt
     }
 }
 
+/// Writes the options file mariadbd reads (`--defaults-extra-file`), the server account's only.
+pub fn write_options(text: &str, mysql: &Account) -> anyhow::Result<()> {
+    let path = Path::new(OPTIONS_FILE);
+    fs::write_atomic(path, text.as_bytes(), 0o600)?;
+    fs::chown(path, mysql.uid, mysql.gid)
+}
+
 /// The position InnoDB holds, for a data directory that was not shut down cleanly:
 /// `mariadbd --wsrep-recover` prints it in its log.
 pub fn recover(
@@ -513,12 +520,7 @@ pub fn recover(
     datadir: &Path,
     mysql: &Account,
 ) -> anyhow::Result<Position> {
-    fs::write_atomic(
-        Path::new(OPTIONS_FILE),
-        galera.options(&[], None, None).as_bytes(),
-        0o600,
-    )?;
-    fs::chown(Path::new(OPTIONS_FILE), mysql.uid, mysql.gid)?;
+    write_options(&galera.options(&[], None, None), mysql)?;
     let log = PathBuf::from("/run/mysqld/wsrep-recover.log");
     let _ = std::fs::remove_file(&log);
     let mut cmd = Command::new("mariadbd");
@@ -584,39 +586,47 @@ pub fn allow_bootstrap(datadir: &Path, position: &Position) -> anyhow::Result<()
 /// database proxy sends clients only to one (see `crates/dbproxy`).
 pub fn watch(galera: Galera, published: Published) {
     std::thread::spawn(move || {
-        let account = galera.local_account();
-        let mut ready = false;
-        let mut unanswered = 0;
-        loop {
-            let answer = rt::block_on(account.query_one(
-                "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS \
-                 WHERE VARIABLE_NAME = 'WSREP_READY'",
-                Duration::from_secs(2),
-            ));
-            match answer {
-                Ok(Ok(value)) => {
-                    ready = value == "ON";
-                    unanswered = 0;
-                }
-                // A busy server that answers late is not a member that left the cluster:
-                // only a server silent for several seconds stops being ready.
-                _ => {
-                    unanswered += 1;
-                    if unanswered >= 3 {
-                        ready = false;
+        // One runtime for the member's life, polling once a second.
+        let watching = rt::block_on(async move {
+            let account = galera.local_account();
+            let mut ready = false;
+            let mut unanswered = 0;
+            loop {
+                let answer = account
+                    .query_one(
+                        "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS \
+                         WHERE VARIABLE_NAME = 'WSREP_READY'",
+                        Duration::from_secs(2),
+                    )
+                    .await;
+                match answer {
+                    Ok(value) => {
+                        ready = value == "ON";
+                        unanswered = 0;
+                    }
+                    // A busy server that answers late is not a member that left the
+                    // cluster: only a server silent for several seconds stops being ready.
+                    Err(_) => {
+                        unanswered += 1;
+                        if unanswered >= 3 {
+                            ready = false;
+                        }
                     }
                 }
+                let report = if ready {
+                    Report::Primary
+                } else {
+                    Report::Starting
+                };
+                if let Err(e) = published.set(report) {
+                    tracing::warn!("cannot record the member's phase: {e:#}");
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
             }
-            let report = if ready {
-                Report::Primary
-            } else {
-                Report::Starting
-            };
-            if let Err(e) = published.set(report) {
-                tracing::warn!("cannot record the member's phase: {e:#}");
-            }
-            std::thread::sleep(Duration::from_secs(1));
-        }
+        });
+        // The loop never ends: only the runtime's creation can fail.
+        let Err(e) = watching;
+        tracing::error!("cannot watch the member's state: {e}");
     });
 }
 
