@@ -15,6 +15,8 @@ pub const STACK: &str = "inception";
 /// The nodes, removed at the end unless SWARM_KEEP is set.
 pub struct Nodes {
     pub dir: TempDir,
+    /// The nodes' addresses, as nodes.sh gives them.
+    ips: Vec<String>,
 }
 
 impl Nodes {
@@ -22,11 +24,14 @@ impl Nodes {
         let dir = TempDir::new(&unique("swarm"));
         nodes_ok(&["down"]);
         nodes_ok(&["up"]);
-        Nodes { dir }
+        let ips = (1..=3)
+            .map(|n: u8| nodes_ok(&["ip", &n.to_string()]).trim().to_owned())
+            .collect();
+        Nodes { dir, ips }
     }
 
     pub fn ip(&self, n: u8) -> String {
-        nodes_ok(&["ip", &n.to_string()]).trim().to_owned()
+        self.ips[usize::from(n) - 1].clone()
     }
 
     /// A client of the site through node `n`.
