@@ -166,8 +166,12 @@ impl Galera {
              wsrep_sst_method=mariabackup\n\
              wsrep_sst_auth={}\n\
              # The entrypoint decides who bootstraps (galera.rs); Galera's own recovery of\n\
-             # the last primary component would race with it.\n\
-             wsrep_provider_options=\"pc.recovery=FALSE\"\n\
+             # the last primary component would race with it. The write-set cache starts\n\
+             # empty: after a crash of every member, galera-4 26.4.23 (bookworm) served\n\
+             # incremental transfers from its recovered cache that stopped short (\"IST\n\
+             # didn't contain all write sets\", fixed in 26.4.27); a member that missed\n\
+             # writes then receives a full copy (mariabackup) instead.\n\
+             wsrep_provider_options=\"pc.recovery=FALSE;gcache.recover=no\"\n\
              binlog_format=ROW\n\
              innodb_autoinc_lock_mode=2\n\
              default_storage_engine=InnoDB\n",
