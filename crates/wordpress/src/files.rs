@@ -97,7 +97,11 @@ fn copy_code(source: &Path, shared: &Path, webroot: &Path) -> anyhow::Result<()>
         }
     }
     let started = std::time::Instant::now();
-    let same_core = std::fs::read(source.join(COMPLETE))? == std::fs::read(shared.join(COMPLETE))?;
+    let version = |root: &Path| {
+        let path = root.join(COMPLETE);
+        std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))
+    };
+    let same_core = version(source)? == version(shared)?;
     let core = if same_core { source } else { shared };
     let names = |dir: &Path| -> anyhow::Result<Vec<std::ffi::OsString>> {
         std::fs::read_dir(dir)
