@@ -198,6 +198,26 @@ impl Lock {
     /// another process holds it, then waiting for it.
     pub fn exclusive(path: &Path, waiting: impl FnOnce()) -> anyhow::Result<Lock> {
         use nix::fcntl::{Flock, FlockArg};
+        let file = match Lock::try_lock(path)? {
+            Ok(lock) => return Ok(lock),
+            Err(file) => file,
+        };
+        waiting();
+        Flock::lock(file, FlockArg::LockExclusive)
+            .map(Lock)
+            .map_err(|(_, e)| e)
+            .with_context(|| format!("cannot lock {}", path.display()))
+    }
+
+    /// Takes the lock on `path` (created if missing, mode 0600) if no other process holds
+    /// it: `None` when one does.
+    pub fn try_exclusive(path: &Path) -> anyhow::Result<Option<Lock>> {
+        Ok(Lock::try_lock(path)?.ok())
+    }
+
+    /// The lock, or the file to wait on when another process holds it.
+    fn try_lock(path: &Path) -> anyhow::Result<Result<Lock, std::fs::File>> {
+        use nix::fcntl::{Flock, FlockArg};
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -206,18 +226,11 @@ impl Lock {
             .mode(0o600)
             .open(path)
             .with_context(|| format!("cannot open {}", path.display()))?;
-        let file = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
-            Ok(lock) => return Ok(Lock(lock)),
-            Err((file, nix::errno::Errno::EWOULDBLOCK)) => file,
-            Err((_, e)) => {
-                return Err(e).with_context(|| format!("cannot lock {}", path.display()));
-            }
-        };
-        waiting();
-        Flock::lock(file, FlockArg::LockExclusive)
-            .map(Lock)
-            .map_err(|(_, e)| e)
-            .with_context(|| format!("cannot lock {}", path.display()))
+        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(lock) => Ok(Ok(Lock(lock))),
+            Err((file, nix::errno::Errno::EWOULDBLOCK)) => Ok(Err(file)),
+            Err((_, e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+        }
     }
 }
 
@@ -312,6 +325,22 @@ mod tests {
         drop(first);
         assert!(rx.recv_timeout(std::time::Duration::from_secs(5)).unwrap());
         waiter.join().unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_lock_can_be_tried_without_waiting() {
+        let dir = std::env::temp_dir().join(format!("inception-try-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("cron.lock");
+        let first = Lock::try_exclusive(&path)
+            .unwrap()
+            .expect("nobody holds it yet");
+        // flock locks belong to the open file: a second open of it, even in this process,
+        // is another taker.
+        assert!(Lock::try_exclusive(&path).unwrap().is_none());
+        drop(first);
+        assert!(Lock::try_exclusive(&path).unwrap().is_some());
         std::fs::remove_dir_all(dir).unwrap();
     }
 
