@@ -126,6 +126,37 @@ fn the_stack_serves_from_every_node_and_outlives_a_node_and_its_database() {
         assert_eq!(r.status, 200, "round {round}, node {i}: {}", r.headers);
     }
 
+    // WP-Cron: page views do not start it; once a minute one replica runs the due events,
+    // so that none stays overdue.
+    let overdue = || {
+        let cron = n.sql(
+            1,
+            "SELECT CONCAT(UNIX_TIMESTAMP(), ' ', option_value) FROM wordpress.wp_options \
+             WHERE option_name = 'cron'",
+        );
+        let (now, events) = cron.trim().split_once(' ').expect("no cron option");
+        let now: i64 = now.parse().unwrap();
+        // The serialized array's keys: i:TIMESTAMP;a:...
+        events
+            .split("i:")
+            .filter_map(|p| p.split_once(";a:")?.0.parse::<i64>().ok())
+            .filter(|&t| t > 1_000_000_000 && t < now - 90)
+            .count()
+    };
+    let ran = || {
+        let o = n.docker(
+            1,
+            &["service", "logs", "--raw", &format!("{STACK}_wordpress")],
+        );
+        format!("{}{}", stdout(&o), stderr(&o)).contains("WP-Cron: ran the due events")
+    };
+    assert!(
+        wait_until(Duration::from_secs(150), || ran() && overdue() == 0),
+        "WP-Cron: ran: {}, events overdue: {}",
+        ran(),
+        overdue()
+    );
+
     // The bonus services, one replica each, reached through any node; a backup made on
     // one node is on the shared volume, seen from node 1.
     for (i, path) in [(2u8, "/site/"), (3, "/adminer/")] {

@@ -15,7 +15,7 @@ use inception_core::{fs, pid1, rt};
 use crate::files::{self, SOURCE, WEBROOT};
 use crate::settings::Settings;
 use crate::upgrade::{self, Upgrade};
-use crate::{install, wpconfig};
+use crate::{cron, install, wpconfig};
 
 /// Held during the setup, in the volume (hidden: nginx serves no dot file).
 const SETUP_LOCK: &str = ".inception-setup.lock";
@@ -71,6 +71,9 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
         fs::chown(webroot, www.uid, www.gid)?;
     }
     drop(lock);
+    if let Some(shared) = &settings.shared {
+        cron::start(sup, shared.clone(), webroot.to_path_buf(), www.clone());
+    }
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, url = %settings.home_url(), "WordPress ready");
     pid1::run_service(&argv, None)
 }

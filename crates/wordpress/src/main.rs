@@ -3,6 +3,7 @@
 //! `entrypoint.rs` is the start-up sequence; `settings.rs` what it reads; `files.rs`,
 //! `wpconfig.rs` and `install.rs` its steps. Called as `wp`, it is `wp.rs`, a subset of wp-cli. `health` pings php-fpm's pool over FastCGI.
 
+mod cron;
 mod entrypoint;
 mod files;
 mod install;

@@ -60,7 +60,8 @@ pub fn render(tmpl: &Template, settings: &Settings) -> anyhow::Result<String> {
         ("DB_HOST", php_string(&db.host)),
         ("TABLE_PREFIX", php_string(&db.table_prefix)),
         ("HOME_URL", php_string(&settings.home_url())),
-        ("DISALLOW_FILE_MODS", settings.shared.is_some().to_string()),
+        // Each replica runs its own copy of the code (files.rs), WP-Cron from one (cron.rs).
+        ("CLUSTER", settings.shared.is_some().to_string()),
         (
             "REDIS_HOST",
             php_string(settings.redis.as_ref().map_or("", |r| &r.address)),
@@ -204,6 +205,7 @@ mod tests {
         assert!(out.contains("define('WP_HOME', 'https://me.42.fr:8443');"));
         assert!(out.contains("define('DISALLOW_FILE_EDIT', true);"));
         assert!(out.contains("define('DISALLOW_FILE_MODS', false);"));
+        assert!(out.contains("define('DISABLE_WP_CRON', false);"));
         assert!(!out.contains("{{"));
         let secrets = secrets(&settings);
         assert!(
