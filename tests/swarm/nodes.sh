@@ -174,9 +174,16 @@ ready_managers() {
 }
 three_ready_managers() { [ "$(ready_managers)" = 3 ]; }
 
-# The number of Gluster servers node 1 sees connected, itself included.
-connected_peers() { on 1 gluster pool list | grep -c 'Connected'; }
-three_connected_peers() { [ "$(connected_peers)" = 3 ]; }
+# The number of Gluster servers node N (1) sees connected, itself included.
+connected_peers() { on "${1:-1}" gluster pool list | grep -c 'Connected'; }
+# Every node sees the three: a volume's creation is staged on each, and fails on one
+# that does not see them all yet ("Staging failed ... not connected").
+three_connected_peers() {
+	local n
+	for n in "${nodes[@]}"; do
+		[ "$(connected_peers "$n")" = 3 ] || return 1
+	done
+}
 
 # Whether every brick of the volume is online (the Online column, Y or N).
 bricks_online() {
@@ -230,7 +237,10 @@ up() {
 		on 1 gluster peer probe "$(node_ip "$n")" >/dev/null
 	done
 	wait_for 60 three_connected_peers ||
-		die "Gluster: $(connected_peers || true) servers of 3 connected after 60 s: $(on 1 gluster pool list 2>&1 || true)"
+		die "Gluster: not every node sees the 3 servers connected after 60 s: $(for n in "${nodes[@]}"; do
+			printf '[node %s] ' "$n"
+			on "$n" gluster pool list 2>&1 | tr '\n' ' '
+		done)"
 	for n in "${nodes[@]}"; do
 		bricks+=("$(node_ip "$n"):/bricks/$gluster_volume")
 	done
