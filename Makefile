@@ -24,8 +24,10 @@ TAG         ?= inception
 # override both, so that their fclean leaves the engine's shared ones alone.
 BASE_IMAGE  ?= debian:bookworm
 STAGE_LABEL ?= org.inception.stage
-# Where the build steps write their (long) output; shown when a step fails.
-LOG_DIR     ?= /tmp/inception-$(PROJECT)
+# Where the build steps write their (long) output, shown when a step fails: in the checkout
+# (git-ignored), one directory per compose project, so that users and checkouts of one
+# machine never share it.
+LOG_DIR     ?= build/$(PROJECT)
 # How long `make` waits for every service to be healthy.
 WAIT_TIMEOUT ?= 180
 # 0: the mandatory part (mariadb, wordpress, nginx); 1: also the bonus services (`make bonus`),
@@ -142,6 +144,9 @@ build: configure base ## Build the images `make` runs (BONUS=1: every image), co
 
 images: # (build's work) compose build, labelling the images with the source hash
 	@echo "build: images of $(if $(filter bonus,$(PROFILES)),every service,the mandatory services) (logs: $(LOG_DIR)/build-*.log)"
+	@# Made by the user who runs make, so that a build through sudo leaves nothing they
+	@# cannot remove.
+	@mkdir -p "$(LOG_DIR)"
 	@source="$$($(SUDO) srcs/tools/source-hash.sh)"; \
 	$(SUDO) env INCEPTION_SOURCE="$$source" $(if $(filter 1,$(BONUS)),COMPOSE_PROFILES=bonus$(comma)swarm) \
 		srcs/tools/build-images.sh "$(LOG_DIR)" $(SERVICES) -- $(COMPOSE)
@@ -236,10 +241,12 @@ test-defense: ## The evaluation's wipe, then make as a sudoer, then USER_DOC's h
 	@$(MAKE) --no-print-directory vendor build
 	cargo test -p inception-tests --test defense --quiet -- --nocapture
 
-audit: ## TLS scan of the running site with testssl (HIGH/CRITICAL findings, JSON in /tmp)
-	@testssl --quiet --color 0 --warnings off --ip 127.0.0.1 --jsonfile /tmp/inception-testssl.json \
+audit: ## TLS scan of the running site with testssl (HIGH/CRITICAL findings, JSON in build/testssl.json)
+	@mkdir -p build
+	@rm -f build/testssl.json
+	@testssl --quiet --color 0 --warnings off --ip 127.0.0.1 --jsonfile build/testssl.json \
 		"https://$(DOMAIN_NAME):$(HTTPS_PORT)" >/dev/null || true
-	@grep -E '"severity" *: *"(HIGH|CRITICAL)"' -B3 /tmp/inception-testssl.json | grep -E '"(id|finding)"' || \
+	@grep -E '"severity" *: *"(HIGH|CRITICAL)"' -B3 build/testssl.json | grep -E '"(id|finding)"' || \
 		echo "audit: no HIGH or CRITICAL finding"
 
 bench: ## Measure stop/start times, throughput, sizes (throwaway project), the Swarm stack (BENCH=swarm: only that)
