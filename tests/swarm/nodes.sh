@@ -26,7 +26,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 
 prefix="${PREFIX:-inception-swarm}"
 subnet="${SUBNET:-172.31.250}"
-image=inception-swarm-node:latest
+image=inception-swarm-node:test
 nodes=(1 2 3)
 gluster_volume=inception
 mount_dir=/srv/inception
