@@ -52,6 +52,24 @@ fn the_site_is_served_over_https_only_with_both_users_working() {
         "something listens on port 80: {listening:?}"
     );
     assert!(listening.contains(&443));
+    // What an evaluator types: `ss` shows php-fpm's master on 9000 in wordpress.
+    let ss = stdout(&stack.exec("wordpress", &["ss", "-tlnp"]));
+    assert!(
+        ss.lines().any(|l| l.starts_with("LISTEN")
+            && l.contains(":9000 ")
+            && l.contains("\"php-fpm8.2\"")),
+        "php-fpm on 9000 not in ss -tlnp:\n{ss}"
+    );
+
+    // Without the bonus services, their paths say so (not nginx's 502).
+    for path in ["/site/", "/adminer/"] {
+        let r = web.get(path);
+        assert_eq!(
+            (r.status, r.body.as_str()),
+            (404, "bonus service not running: make bonus\n"),
+            "{path}"
+        );
+    }
 
     // Only nginx publishes a port, and only the HTTPS one.
     for s in stack.services(false) {
