@@ -3,6 +3,9 @@
 //! from our debian:bookworm, Debian's docker.io, sudo, make) runs dockerd under
 //! inception-init as docker-in-docker; a copy of the checkout is in the home of a non-root
 //! sudoer of the docker group, who types everything:
+//! 0. root's `make` in a checkout of its own (/root/inception), which builds everything, then
+//!    its `make fclean FORCE=1`: another user of the machine came first, and left behind
+//!    whatever `make` leaves outside the data (no file of it in /tmp);
 //! 1. `make`, with the host's current images loaded into the node's engine (no build): the
 //!    state the evaluation finds, a site with its data under /home/<login>/data;
 //! 2. the evaluation's wipe, exactly as written, then `make` again, timed: debootstrap of
@@ -37,6 +40,9 @@ const WIPE: &str = "docker stop $(docker ps -qa); docker rm $(docker ps -qa); \
     docker network rm $(docker network ls -q) 2>/dev/null";
 /// What a `make` may take at most, the one that builds everything included.
 const MAKE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// Where root keeps its own checkout (root's `make` comes first).
+const ROOT_CHECKOUT: &str = "/root/inception";
 
 fn checkout() -> String {
     format!("/home/{USER}/inception")
@@ -146,21 +152,33 @@ impl Node {
         docker_ok(&all)
     }
 
-    /// A command run as the evaluator, in the checkout, in a login's environment, bounded;
+    /// A command run as `login` (home `home`), in `dir`, in a login's environment, bounded;
     /// stdout and stderr together.
-    fn user_command(&self, script: &str, timeout: Duration) -> Command {
+    fn login_command(
+        &self,
+        login: &str,
+        home: &str,
+        dir: &str,
+        script: &str,
+        timeout: Duration,
+    ) -> Command {
         let mut cmd = Command::new("docker");
-        cmd.args(["exec", "-u", USER, "-w", &checkout()])
+        cmd.args(["exec", "-u", login, "-w", dir])
             .args([
                 "-e",
-                &format!("USER={USER}"),
+                &format!("USER={login}"),
                 "-e",
-                &format!("LOGNAME={USER}"),
+                &format!("LOGNAME={login}"),
             ])
-            .args(["-e", &format!("HOME=/home/{USER}")])
+            .args(["-e", &format!("HOME={home}")])
             .args([&self.name, "timeout", &timeout.as_secs().to_string()])
             .args(["bash", "-c", &format!("exec 2>&1\n{script}")]);
         cmd
+    }
+
+    /// A command run as the evaluator, in the checkout (see `login_command`).
+    fn user_command(&self, script: &str, timeout: Duration) -> Command {
+        self.login_command(USER, &format!("/home/{USER}"), &checkout(), script, timeout)
     }
 
     /// `script` as the evaluator (bash -c in the checkout); its output (stdout and stderr).
@@ -171,24 +189,39 @@ impl Node {
     /// `script` as the evaluator, its output shown as it comes (`node| ` before each line);
     /// returns whether it succeeded and the output.
     fn user_shown(&self, script: &str, timeout: Duration) -> (bool, String) {
-        let mut child = self
-            .user_command(script, timeout)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut out = String::new();
-        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-            let line = line.unwrap_or_default();
-            println!("node| {line}");
-            out.push_str(&line);
-            out.push('\n');
-        }
-        (child.wait().unwrap().success(), out)
+        shown(self.user_command(script, timeout))
     }
 
+    /// `script` as root in root's checkout, shown as it comes (see `user_shown`).
+    fn root_shown(&self, script: &str, timeout: Duration) -> (bool, String) {
+        shown(self.login_command("root", "/root", ROOT_CHECKOUT, script, timeout))
+    }
+
+    /// The entries of the node's /tmp (a machine's /tmp is shared by its users: nothing of
+    /// make's may be there).
+    fn tmp_entries(&self) -> String {
+        self.root(&["find", "/tmp", "-mindepth", "1", "-maxdepth", "1"])
+    }
+}
+
+/// Runs `cmd`, its output shown as it comes (`node| ` before each line); returns whether it
+/// succeeded and the output.
+fn shown(mut cmd: Command) -> (bool, String) {
+    let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
+    let mut out = String::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap_or_default();
+        println!("node| {line}");
+        out.push_str(&line);
+        out.push('\n');
+    }
+    (child.wait().unwrap().success(), out)
+}
+
+impl Node {
     /// Copies the checkout (the files git knows, untracked ones included, but not the
-    /// ignored ones; and vendor/, which `make vendor` filled) to the evaluator's home.
-    fn copy_checkout(&self) {
+    /// ignored ones; and vendor/, which `make vendor` filled) to `dir`, owned by `owner`.
+    fn copy_checkout(&self, dir: &str, owner: &str) {
         let o = run(Command::new("git")
             .args([
                 "ls-files",
@@ -209,22 +242,14 @@ impl Node {
             }
         }
         list.extend_from_slice(b"vendor\0");
-        self.root(&["install", "-d", "-o", USER, "-g", USER, &checkout()]);
+        self.root(&["install", "-d", "-o", owner, "-g", owner, dir]);
         let mut tar = Command::new("tar");
         tar.args(["-C"])
             .arg(repo())
             .args(["--null", "-T", "-", "-c", "-f", "-"]);
         let mut untar = Command::new("docker");
         untar.args([
-            "exec",
-            "-i",
-            "-u",
-            USER,
-            &self.name,
-            "tar",
-            "-x",
-            "-C",
-            &checkout(),
+            "exec", "-i", "-u", owner, &self.name, "tar", "-x", "-C", dir,
         ]);
         pipe(&mut tar, &mut untar, &list);
     }
@@ -383,7 +408,9 @@ fn first_make(node: &Node) -> String {
 #[test]
 fn after_the_evaluations_wipe_make_as_a_sudoer_rebuilds_the_site_and_every_check_passes() {
     let node = Node::start();
-    node.copy_checkout();
+    let before_anything = node.tmp_entries();
+    root_make_then_fclean(&node);
+    node.copy_checkout(&checkout(), USER);
 
     // The evaluation's starting point: a site with its data.
     first_make(&node);
@@ -440,6 +467,13 @@ fn after_the_evaluations_wipe_make_as_a_sudoer_rebuilds_the_site_and_every_check
         "the comment written before the wipe is gone"
     );
 
+    // Neither root's make nor the evaluator's left anything in the machine's shared /tmp.
+    assert_eq!(
+        node.tmp_entries(),
+        before_anything,
+        "make left files in /tmp (another user's make would meet them)"
+    );
+
     // What make wrote belongs to the user who typed it.
     let owners = node.user("stat -c '%U %n' srcs/.env secrets secrets/*");
     for line in stdout(&owners).lines() {
@@ -464,6 +498,35 @@ fn after_the_evaluations_wipe_make_as_a_sudoer_rebuilds_the_site_and_every_check
         "{} of USER_DOC's hand checks answered otherwise:\n{}",
         failures.len(),
         failures.join("\n")
+    );
+}
+
+/// Another user came first: root's `make`, in a checkout of root's, builds every image and
+/// starts root's site (root.42.fr, data under /home/root/data); then root's `make fclean
+/// FORCE=1` takes it all away but what make leaves outside the data, which the evaluator's
+/// makes then meet.
+fn root_make_then_fclean(node: &Node) {
+    node.copy_checkout(ROOT_CHECKOUT, "root");
+    let t = Instant::now();
+    let (ok, out) = node.root_shown("make", MAKE_TIMEOUT);
+    assert!(ok, "root's make failed in the node\n{}", node.stack_logs());
+    println!(
+        "defense: root's make (builds everything): {:.0} s",
+        t.elapsed().as_secs_f64()
+    );
+    assert!(
+        out.contains("Inception is up: https://root.42.fr"),
+        "root's make did not start root's site"
+    );
+    assert!(
+        out.contains("build: images ready"),
+        "root's make built nothing: it must write its build logs"
+    );
+    let (ok, _) = node.root_shown("make fclean FORCE=1", Duration::from_secs(300));
+    assert!(ok, "root's make fclean failed");
+    assert!(
+        node.containers().is_empty(),
+        "root's fclean left containers"
     );
 }
 
