@@ -46,6 +46,12 @@ umask 077
 created=()
 for name in "${secrets[@]}"; do
 	file="$secrets_dir/$name.txt"
+	# The SMTP relay's password is the relay's, not ours to invent: an empty file until the
+	# user writes it (compose needs the file).
+	if [ "$name" = smtp_password ]; then
+		[ -e "$file" ] || { : >"$file"; chmod 600 "$file"; owner "$file"; created+=("$name (empty)"); }
+		continue
+	fi
 	[ -s "$file" ] && continue
 	# 32 alphanumeric characters from the kernel's CSPRNG: about 190 bits.
 	value=""

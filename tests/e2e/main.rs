@@ -5,6 +5,7 @@ mod bonus;
 mod browser;
 mod by_hand;
 mod galera;
+mod mail;
 mod mariadb;
 mod pid1;
 mod reliability;

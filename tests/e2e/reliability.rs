@@ -314,7 +314,11 @@ fn bad_input_exits_non_zero_with_one_line_naming_the_variable_and_touches_no_dat
 
 #[test]
 fn no_secret_value_is_in_images_containers_or_their_filesystems() {
-    let stack = Stack::new("secrets");
+    let mut stack = Stack::new("secrets");
+    // A relay with an account, so that its password is read and written (to memory) too;
+    // nothing needs to answer there.
+    stack.set("SMTP_HOST", "relay.invalid");
+    stack.set("SMTP_USER", "relay-account");
     stack.up(&[]);
     let secrets: Vec<String> = secrets().iter().map(|s| stack.secret(s)).collect();
     let mut haystacks = Vec::new();
@@ -367,6 +371,12 @@ fn no_secret_value_is_in_images_containers_or_their_filesystems() {
     assert!(secrets.contains(&mounted));
     let in_memory = stdout(&stack.exec("wordpress", &["cat", "/run/php/wp-secrets.php"]));
     assert!(in_memory.contains(&php_escaped(&mounted)), "{in_memory}");
+    let relay = stack.secret("smtp_password");
+    let msmtprc = stdout(&stack.exec("wordpress", &["cat", "/run/php/msmtprc"]));
+    assert!(
+        msmtprc.contains(&format!("password \"{relay}\"\n")),
+        "{msmtprc}"
+    );
 }
 
 /// A value as it appears inside a single-quoted PHP string.

@@ -15,7 +15,7 @@ use inception_core::{fs, pid1, rt};
 use crate::files::{self, SOURCE, WEBROOT};
 use crate::settings::Settings;
 use crate::upgrade::{self, Upgrade};
-use crate::{cron, install, wpconfig};
+use crate::{cron, install, mail, wpconfig};
 
 /// Held during the setup, in the volume (hidden: nginx serves no dot file).
 const SETUP_LOCK: &str = ".inception-setup.lock";
@@ -26,6 +26,9 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     // Settings first: bad input stops us before anything is touched.
     let settings = Settings::read(&Config::from_env())?;
     let www = Account::lookup("www-data")?;
+    // The container's own memory, not the volume: before the setup, so that mail the
+    // install or an upgrade sends has its relay.
+    mail::configure(settings.mail.as_ref(), &www)?;
     let webroot = Path::new(WEBROOT);
     let started = Instant::now();
 

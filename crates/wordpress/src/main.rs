@@ -1,12 +1,13 @@
 //! `inception-wordpress`: PID 1 of the wordpress container.
 //!
 //! `entrypoint.rs` is the start-up sequence; `settings.rs` what it reads; `files.rs`,
-//! `wpconfig.rs` and `install.rs` its steps. Called as `wp`, it is `wp.rs`, a subset of wp-cli. `health` pings php-fpm's pool over FastCGI.
+//! `wpconfig.rs`, `mail.rs` and `install.rs` its steps. Called as `wp`, it is `wp.rs`, a subset of wp-cli. `health` pings php-fpm's pool over FastCGI.
 
 mod cron;
 mod entrypoint;
 mod files;
 mod install;
+mod mail;
 mod settings;
 mod upgrade;
 mod wp;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use inception_core::config::{Config, ConfigError, Redis, Site, Source};
 
 use crate::files::WEBROOT;
+use crate::mail::Smtp;
 
 /// Roles the second user may have: anything but administrator.
 pub const ROLES: &[&str] = &["subscriber", "contributor", "author", "editor"];
@@ -62,6 +63,8 @@ pub struct Settings {
     /// `WP_SHARED_DIR`: in a cluster, the copy of the site every replica mounts (a network
     /// file system). The setup runs there; php-fpm runs a private copy of the code.
     pub shared: Option<PathBuf>,
+    /// The SMTP relay for outgoing mail, when `SMTP_HOST` is set.
+    pub mail: Option<Smtp>,
 }
 
 impl Settings {
@@ -133,6 +136,7 @@ impl Settings {
             ));
         }
         Ok(Settings {
+            mail: Smtp::read(cfg, &site.domain)?,
             shared,
             redis: Redis::read(cfg, "WP_")?,
             db,

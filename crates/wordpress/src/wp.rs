@@ -60,6 +60,7 @@ const SUPPORTED: &[&str] = &[
     "db check",
     "db query <sql>",
     "cache flush",
+    "mail test <to>",
     "cron event list",
     "cron event run",
     "rewrite flush",
@@ -414,6 +415,10 @@ pub fn run(inv: &mut Invocation, php: &mut dyn Backend) -> Result<Done, Failure>
                 "id"
             };
             needs(1, &format!("{command} <{what}>..."), inv)?;
+            action(inv, &call, php)
+        }
+        "mail test" => {
+            needs(1, "mail test <to-address>", inv)?;
             action(inv, &call, php)
         }
         "theme activate" => {

@@ -21,9 +21,11 @@ use crate::settings::Settings;
 pub const TEMPLATE: &str = "/etc/inception/wp-config.php.tmpl";
 /// Our must-use plugins, as installed in the image: WP-Cron's loopback request given time
 /// to arrive; core updates left to the image.
-pub const MU_PLUGINS: [&str; 2] = [
+/// WordPress's mail from the relay's sender, and Site Health told when there is none.
+pub const MU_PLUGINS: [&str; 3] = [
     "/etc/inception/inception-cron.php",
     "/etc/inception/inception-updates.php",
+    "/etc/inception/inception-mail.php",
 ];
 /// Our object-cache drop-in, as installed in the image.
 pub const OBJECT_CACHE: &str = "/etc/inception/object-cache.php";
@@ -65,6 +67,20 @@ pub fn render(tmpl: &Template, settings: &Settings) -> anyhow::Result<String> {
         (
             "REDIS_HOST",
             php_string(settings.redis.as_ref().map_or("", |r| &r.address)),
+        ),
+        // Outgoing mail (mail.rs): the relay, '' for none, and its sender.
+        (
+            "SMTP_RELAY",
+            php_string(
+                &settings
+                    .mail
+                    .as_ref()
+                    .map_or(String::new(), |m| m.address()),
+            ),
+        ),
+        (
+            "SMTP_FROM",
+            php_string(settings.mail.as_ref().map_or("", |m| &m.from)),
         ),
         // One key space per site: database and table prefix.
         (
@@ -206,6 +222,7 @@ mod tests {
         assert!(out.contains("define('DISALLOW_FILE_EDIT', true);"));
         assert!(out.contains("define('DISALLOW_FILE_MODS', false);"));
         assert!(out.contains("define('DISABLE_WP_CRON', false);"));
+        assert!(out.contains("define('INCEPTION_SMTP_RELAY', '');"), "{out}");
         assert!(!out.contains("{{"));
         let secrets = secrets(&settings);
         assert!(

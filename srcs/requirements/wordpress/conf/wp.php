@@ -62,10 +62,13 @@ if ($command === 'core is-installed') {
     define('WP_INSTALLING', true);
 }
 
-// The container has no mail transport. wp_mail() is pluggable.
-function wp_mail()
-{
-    return true;
+// Commands send no mail (a new user's notice, say), but the test mail. wp_mail() is
+// pluggable.
+if ($command !== 'mail test') {
+    function wp_mail()
+    {
+        return true;
+    }
 }
 
 // WordPress stopping on its own (no database, wp_die) still gets an answer: what it printed.
@@ -652,6 +655,29 @@ switch ($command) {
             fail('The object cache could not be flushed.');
         }
         answer(['success' => ['The cache was flushed.']]);
+
+    case 'mail test':
+        // Through wp_mail(), as WordPress's own mail: the relay of srcs/.env (msmtp).
+        $to = $args[0];
+        if (!is_email($to)) {
+            fail("Invalid e-mail address: $to");
+        }
+        $failure = null;
+        add_action('wp_mail_failed', function ($error) use (&$failure) {
+            $failure = $error->get_error_message();
+        });
+        $relay = defined('INCEPTION_SMTP_RELAY') ? INCEPTION_SMTP_RELAY : '';
+        $sent = wp_mail(
+            $to,
+            sprintf('[%s] Test mail', wp_specialchars_decode(get_option('blogname'), ENT_QUOTES)),
+            sprintf("This test mail was sent by `wp mail test` from %s.\n", home_url('/'))
+        );
+        if (!$sent) {
+            fail($relay === ''
+                ? 'The mail could not be sent: no mail transport configured (set SMTP_HOST in srcs/.env).'
+                : "The mail could not be sent through $relay: " . ($failure ?? 'unknown error'));
+        }
+        answer(['success' => ["Test mail sent to $to through $relay."]]);
 
     case 'rewrite flush':
         flush_rewrite_rules(false);
