@@ -254,7 +254,7 @@ bench: ## Measure stop/start times, throughput, sizes (throwaway project), the S
 	@$(MAKE) --no-print-directory vendor build BONUS=1
 	BENCH="$(BENCH)" cargo test -p inception-tests --release --test bench --quiet -- --nocapture --test-threads=1
 
-swarm: ## Deploy the stack on the swarm this engine manages (srcs/swarm/stack.yml; USER_DOC: Running on several machines)
+swarm: ## Deploy the stack on the swarm this engine manages (srcs/swarm/stack.yml; docs/swarm.md)
 	@$(MAKE) --no-print-directory build BONUS=1
 	@$(SUDO) env ENV_FILE="$(ENV_FILE)" SECRETS_DIR="$(SECRETS_DIR)" srcs/tools/swarm.sh deploy
 	@$(SUDO) srcs/tools/swarm.sh wait

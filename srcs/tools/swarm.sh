@@ -11,7 +11,7 @@
 #
 # Each node needs the images (a registry, or `docker save | docker load`: the engine
 # cannot pull ours) and the shared directory SWARM_SHARED (/srv/inception, a GlusterFS
-# mount) holding wordpress/: USER_DOC.md, "Running on several machines".
+# mount) holding wordpress/: docs/swarm.md.
 #
 # usage: srcs/tools/swarm.sh deploy|wait|rm
 #        env: ENV_FILE (srcs/.env), SECRETS_DIR (secrets), TAG (inception), STACK (inception),

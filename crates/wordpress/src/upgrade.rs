@@ -213,7 +213,7 @@ fn downgrade_message(why: &str) -> String {
     format!(
         "{why}: this image cannot run it, and nothing was changed. Start the newer image \
          again (git checkout the newer version, then make), or restore an older site \
-         (USER_DOC, \"Upgrading WordPress\")"
+         (docs/upgrades.md)"
     )
 }
 
@@ -303,7 +303,7 @@ impl Upgrade<'_> {
                     to = %journal.to.wordpress,
                     elapsed_ms = started.elapsed().as_millis() as u64,
                     kept = %self.kept(&journal.from).display(),
-                    "WordPress upgraded; the old version is kept (USER_DOC, \"Upgrading WordPress\")"
+                    "WordPress upgraded; the old version is kept (docs/upgrades.md)"
                 );
                 Ok(())
             }

@@ -1,7 +1,7 @@
 <?php
 /*
  * Inception (must-use plugin, installed by inception-wordpress): WordPress core comes with the
- * container image, which upgrades the site when it starts (USER_DOC, "Upgrading WordPress").
+ * container image, which upgrades the site when it starts (docs/upgrades.md).
  * The dashboard therefore never offers to replace core files, and Dashboard › Updates says
  * where new versions come from. Plugins and themes belong to the site: they stay installable
  * and updatable here.
