@@ -44,19 +44,6 @@ pub struct Smtp {
     pub tls: Encryption,
 }
 
-impl std::fmt::Debug for Smtp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Smtp")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("user", &self.user)
-            .field("password", &"<redacted>")
-            .field("from", &self.from)
-            .field("tls", &self.tls)
-            .finish()
-    }
-}
-
 impl Smtp {
     /// The relay from `SMTP_*`; `None` without `SMTP_HOST`. `domain` names the default
     /// sender (`wordpress@DOMAIN`, as WordPress's own).
@@ -200,7 +187,10 @@ mod tests {
     }
 
     fn err(pairs: &[(&str, &str)]) -> String {
-        read(pairs).expect_err("should be refused").to_string()
+        match read(pairs) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("{pairs:?} should be refused"),
+        }
     }
 
     #[test]
@@ -259,7 +249,6 @@ mod tests {
             rc.contains("auth on\nuser \"me@example.com\"\npassword \"p\"a\\ss word\"\n"),
             "{rc}"
         );
-        assert!(!format!("{s:?}").contains("ss word"));
         let off = read(&[("SMTP_HOST", "relay"), ("SMTP_TLS", "off")])
             .unwrap()
             .unwrap();
