@@ -345,6 +345,11 @@ fn no_secret_value_is_in_images_containers_or_their_filesystems() {
     // after a second start, so that start-time rewrites are included.
     stack.compose_ok(&["restart", "wordpress"]);
     stack.wait_healthy("wordpress");
+    // Every container's log, both starts included.
+    for s in MANDATORY {
+        let c = stack.container(s);
+        haystacks.push((format!("docker logs {c}"), logs(&c).into_bytes()));
+    }
     let mut files = vec![stack.data()];
     while let Some(path) = files.pop() {
         if path.is_dir() {
