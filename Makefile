@@ -42,6 +42,9 @@ SWARM_SERVICES := $(shell srcs/tools/compose-facts.sh swarm)
 # wordpress-replica, so that restarting or redeploying WordPress loses no request; on with
 # `make bonus`). Set it in srcs/.env.
 WP_REPLICAS ?= 1
+# The Debian suite the wordpress image takes WordPress from (srcs/.env; empty: testing, the
+# current WordPress; trixie: the stable release's, with its security updates).
+WORDPRESS_SUITE ?=
 SERVICES    := $(MANDATORY_SERVICES) $(if $(filter 1,$(BONUS)),$(BONUS_SERVICES) $(SWARM_SERVICES),)
 BUILD_IMAGES = $(addsuffix :$(TAG),$(SERVICES))
 # Cargo test arguments for the end-to-end suite (e.g. TEST=mariadb to run some).
@@ -73,7 +76,7 @@ COMPOSE     := $(COMPOSE_BIN) -p $(PROJECT) $(addprefix -f ,$(COMPOSE_FILES)) --
 # Run docker as the invoking user when possible, through sudo otherwise; sudo keeps the
 # settings make exports (below), which compose reads from the environment.
 SUDO        := $(shell [ "$$(id -u)" -eq 0 ] || docker info >/dev/null 2>&1 || \
-	echo sudo --preserve-env=DOMAIN_NAME,DATA_DIR,HTTPS_PORT,SECRETS_DIR,TAG,LOGIN,COMPOSE_PROFILES,COMPOSE_HTTP_TIMEOUT,WP_REDIS_HOST)
+	echo sudo --preserve-env=DOMAIN_NAME,DATA_DIR,HTTPS_PORT,SECRETS_DIR,TAG,LOGIN,COMPOSE_PROFILES,COMPOSE_HTTP_TIMEOUT,WP_REDIS_HOST,WORDPRESS_SUITE)
 
 # Steps that need root whoever runs make (the services' data belong to their own users).
 ROOT        := $(if $(filter 0,$(shell id -u)),,sudo)
@@ -100,7 +103,8 @@ ALL_PROFILES := COMPOSE_PROFILES=bonus
 # for creating containers on an emulated VM's first boot).
 COMPOSE_HTTP_TIMEOUT ?= 600
 
-export DOMAIN_NAME DATA_DIR HTTPS_PORT SECRETS_DIR TAG LOGIN COMPOSE_PROFILES COMPOSE_HTTP_TIMEOUT
+export DOMAIN_NAME DATA_DIR HTTPS_PORT SECRETS_DIR TAG LOGIN COMPOSE_PROFILES COMPOSE_HTTP_TIMEOUT \
+	WORDPRESS_SUITE
 
 .PHONY: all bonus help provision configure base vendor build images dockerfiles up redeploy wait down clean fclean re \
 	logs ps status lint test test-unit test-e2e test-defense audit bench vm vm-run vm-ssh vm-stop vm-test \
@@ -249,7 +253,7 @@ audit: ## TLS scan of the running site with testssl (HIGH/CRITICAL findings, JSO
 	@grep -E '"severity" *: *"(HIGH|CRITICAL)"' -B3 build/testssl.json | grep -E '"(id|finding)"' || \
 		echo "audit: no HIGH or CRITICAL finding"
 
-bench: ## Measure stop/start times, throughput, sizes (throwaway project), the Swarm stack (BENCH=swarm: only that)
+bench: ## Measure stop/start times, throughput, sizes (throwaway project), the Swarm stack (BENCH=swarm or BENCH=wordpress: only those rows)
 	@srcs/tools/provision.sh --tests
 	@$(MAKE) --no-print-directory vendor build BONUS=1
 	BENCH="$(BENCH)" cargo test -p inception-tests --release --test bench --quiet -- --nocapture --test-threads=1

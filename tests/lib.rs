@@ -24,27 +24,56 @@ pub fn image(service: &str) -> &'static str {
         .entry(service.to_owned())
         .or_insert_with(|| Box::leak(format!("{service}:{}", tag()).into_boxed_str()))
 }
-/// The wordpress image with Debian bookworm's WordPress (6.1), which the upgrade tests and
-/// the bench start from: built once per run from the same Dockerfile
-/// (`WORDPRESS_SUITE=bookworm`); the layer cache makes it quick after `make build`.
-pub fn wordpress_6_1() -> &'static str {
-    static IMAGE: OnceLock<String> = OnceLock::new();
-    IMAGE.get_or_init(|| {
-        let name = format!("wordpress:{}-6.1", tag());
-        let o = run(Command::new("docker")
-            .args([
-                "build",
-                "-q",
-                "--build-arg",
-                "WORDPRESS_SUITE=bookworm",
-                "-t",
-                &name,
-            ])
-            .args(["-f", "srcs/requirements/wordpress/Dockerfile", "."])
-            .current_dir(repo()));
-        assert!(o.status.success(), "cannot build {name}: {}", stderr(&o));
-        name
-    })
+/// An older WordPress than the image's, as one of Debian's suites ships it: what the upgrade
+/// tests and the bench start from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OlderWordPress {
+    /// 6.1, Debian bookworm's (`WORDPRESS_SUITE=bookworm`).
+    V6_1,
+    /// 6.8, Debian trixie's, the stable release's (`WORDPRESS_SUITE=trixie`).
+    V6_8,
+}
+
+impl OlderWordPress {
+    /// The Debian suite that ships it.
+    pub fn suite(self) -> &'static str {
+        match self {
+            Self::V6_1 => "bookworm",
+            Self::V6_8 => "trixie",
+        }
+    }
+
+    /// Its major version, as `$wp_version` starts.
+    pub fn major(self) -> &'static str {
+        match self {
+            Self::V6_1 => "6.1",
+            Self::V6_8 => "6.8",
+        }
+    }
+
+    /// The wordpress image with this WordPress: built once per run from the same Dockerfile
+    /// (`--build-arg WORDPRESS_SUITE`); the layer cache makes it quick after `make build`.
+    pub fn image(self) -> &'static str {
+        static IMAGES: OnceLock<std::sync::Mutex<HashMap<OlderWordPress, &'static str>>> =
+            OnceLock::new();
+        let mut images = IMAGES.get_or_init(Default::default).lock().unwrap();
+        images.entry(self).or_insert_with(|| {
+            let name = format!("wordpress:{}-{}", tag(), self.major());
+            let o = run(Command::new("docker")
+                .args(["build", "-q", "--build-arg"])
+                .arg(format!("WORDPRESS_SUITE={}", self.suite()))
+                .args([
+                    "-t",
+                    &name,
+                    "-f",
+                    "srcs/requirements/wordpress/Dockerfile",
+                    ".",
+                ])
+                .current_dir(repo()));
+            assert!(o.status.success(), "cannot build {name}: {}", stderr(&o));
+            Box::leak(name.into_boxed_str())
+        })
+    }
 }
 
 /// The image every service image starts from.

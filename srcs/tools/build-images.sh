@@ -14,7 +14,8 @@
 #
 # usage: srcs/tools/build-images.sh LOG_DIR SERVICE... -- COMPOSE_COMMAND...
 #        env: INCEPTION_SOURCE (the source hash, srcs/tools/source-hash.sh), which compose
-#        passes to the images' last line
+#        passes to the images' last line; WORDPRESS_SUITE (srcs/.env), which compose passes
+#        to the wordpress image (round 1 takes it from the environment too)
 set -euo pipefail
 
 log_dir="$1"
@@ -43,7 +44,8 @@ docker build --target compile -f - . <srcs/requirements/compile-stage.Dockerfile
 what[$!]="the compile stage" logs[$!]="$log_dir/build-compile.log"
 for s in "${services[@]}"; do
 	tar -c "srcs/requirements/$s" |
-		docker build -q --target packages -f "srcs/requirements/$s/Dockerfile" - \
+		docker build -q --target packages -f "srcs/requirements/$s/Dockerfile" \
+			--build-arg WORDPRESS_SUITE="${WORDPRESS_SUITE:-}" - \
 			>"$log_dir/build-packages-$s.log" 2>&1 &
 	what[$!]="the packages stage of $s" logs[$!]="$log_dir/build-packages-$s.log"
 done

@@ -12,6 +12,7 @@ use inception_tests::*;
 #[allow(dead_code)]
 #[path = "../swarm/cluster.rs"]
 mod cluster;
+mod wordpress;
 
 const RUNS: usize = 5;
 
@@ -297,20 +298,27 @@ fn mib(bytes: &str) -> String {
 
 #[test]
 fn bench() {
-    // BENCH=swarm: only the Swarm stack's rows (bench/results/swarm.md).
-    if std::env::var("BENCH").as_deref() == Ok("swarm") {
-        let mut report = String::from("# Inception benchmark: the Swarm stack\n");
-        swarm_rows(&mut report);
+    // BENCH=swarm: only the Swarm stack's rows (bench/results/swarm.md); BENCH=wordpress:
+    // only the two WordPress versions' (bench/results/wordpress.md).
+    let only: Option<(&str, fn(&mut String))> = match std::env::var("BENCH").as_deref() {
+        Ok("swarm") => Some(("swarm", swarm_rows)),
+        Ok("wordpress") => Some(("wordpress", wordpress::versions_rows)),
+        _ => None,
+    };
+    if let Some((name, rows)) = only {
+        let mut report = format!("# Inception benchmark: {name}\n");
+        rows(&mut report);
         println!("\n{report}");
         let dir = repo().join("bench/results");
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("swarm.md"), &report).unwrap();
+        std::fs::write(dir.join(format!("{name}.md")), &report).unwrap();
         return;
     }
     let mut report = String::from("# Inception benchmark\n\n");
     let (mut stack, single) = start_rows(&mut report);
     stop_rows(&mut report, &stack);
     throughput_rows(&mut report, &mut stack);
+    wordpress::versions_rows(&mut report);
     disturbed_rows(&mut report, &stack, &single);
     idle_cpu_row(&mut report, &stack);
     size_rows(&mut report, &stack);
@@ -422,7 +430,7 @@ fn stop_rows(report: &mut String, stack: &Stack) {
 }
 
 /// Requests per second: a static file (the ceiling), anonymous and logged-in pages with and
-/// without the object cache, and the uncached pages beside WordPress 6.1 as Debian ships it.
+/// without the object cache.
 fn throughput_rows(report: &mut String, stack: &mut Stack) {
     // Throughput: the front page's bytes as a static file are the ceiling on this machine.
     let front = stack.https().get("/").body;
@@ -509,89 +517,10 @@ fn throughput_rows(report: &mut String, stack: &mut Stack) {
         )
         .unwrap();
     }
-    // The bypassed anonymous row of `runs`, then the `logged_in` pages with the session.
-    let (anonymous, anonymous_path, bypass) = runs[2];
-    let uncached: Vec<(&str, &str)> = std::iter::once((anonymous, anonymous_path))
-        .chain(logged_in.iter().copied())
-        .collect();
-    versus_6_1_rows(report, stack, &session, bypass.unwrap(), &uncached);
     stack.set("WP_REDIS_HOST", "redis:6379");
     stack.compose_ok(&wordpress);
     wait_serving(stack);
     let _ = std::fs::remove_file(&static_path);
-}
-
-/// The uncached pages (`uncached`: what, path; the first anonymous, sent with the cookie
-/// `bypass`, the others with `session`), still without the object cache (as the mandatory
-/// stack runs), side by side in the same run with WordPress 6.1 as Debian bookworm ships it:
-/// a second stack of the same images but for wordpress (WORDPRESS_SUITE=bookworm).
-fn versus_6_1_rows(
-    report: &mut String,
-    stack: &Stack,
-    session: &str,
-    bypass: &str,
-    uncached: &[(&str, &str)],
-) {
-    let mut old = Stack::new("bench-6-1");
-    old.use_image("wordpress", Some(wordpress_6_1()));
-    old.up(&["mariadb", "wordpress", "nginx"]);
-    wait_serving(&old);
-    let old_admin = old.https();
-    assert!(old_admin.login("webmaster", &old.secret("wp_admin_password")));
-    let old_session = old_admin.cookie_header();
-    // Rates of the three pages, each asserted to have had only 2xx answers.
-    let rates = |stack: &Stack, session: &str| -> Vec<f64> {
-        uncached
-            .iter()
-            .enumerate()
-            .map(|(i, (_, path))| {
-                let cookie = if i == 0 { bypass } else { session };
-                let (rate, _, errors) = wrk(stack, path, Some(cookie));
-                assert_eq!(errors, 0, "{path}: {errors} answers were not 2xx");
-                rate
-            })
-            .collect()
-    };
-    // Twice each, alternating, so that a drift of the machine shows as a spread rather than
-    // as a difference; the table gives the mean.
-    let (mut current, mut shipped) = (vec![0.0; uncached.len()], vec![0.0; uncached.len()]);
-    for _ in 0..2 {
-        for (sum, rate) in current.iter_mut().zip(rates(stack, session)) {
-            *sum += rate / 2.0;
-        }
-        for (sum, rate) in shipped.iter_mut().zip(rates(&old, &old_session)) {
-            *sum += rate / 2.0;
-        }
-    }
-    let versions = |stack: &Stack| {
-        let o = stack.exec(
-            "wordpress",
-            &[
-                "php",
-                "-r",
-                "include '/var/www/html/wp-includes/version.php'; echo $wp_version;",
-            ],
-        );
-        stdout(&o).trim().to_owned()
-    };
-    let (new_version, old_version) = (versions(stack), versions(&old));
-    drop(old);
-    writeln!(
-        report,
-        "\nUncached pages (no object cache, wrk as above), WordPress {old_version} as Debian \
-         bookworm ships it and the image's WordPress {new_version}:\n\n\
-         | page | WordPress {old_version} | WordPress {new_version} | speed-up (target ≥ 2×) |\n\
-         |---|---|---|---|"
-    )
-    .unwrap();
-    for (((what, _), shipped), current) in uncached.iter().zip(&shipped).zip(&current) {
-        writeln!(
-            report,
-            "| {what} | {shipped:.0} req/s | {current:.0} req/s | {:.2}× |",
-            current / shipped
-        )
-        .unwrap();
-    }
 }
 
 /// Requests lost while WordPress is restarted or redeployed under light load.

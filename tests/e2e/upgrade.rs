@@ -1,6 +1,6 @@
-//! A site made with an older WordPress (Debian bookworm's 6.1), then started with the image
-//! under test: upgraded with its content, rolled back when the upgrade fails, and whole
-//! after a kill in the middle.
+//! A site made with an older WordPress (Debian bookworm's 6.1, trixie's 6.8), then started
+//! with the image under test (Debian testing's, 7.1): upgraded with its content, rolled back
+//! when the upgrade fails, and whole after a kill in the middle.
 
 use std::time::Duration;
 
@@ -34,22 +34,40 @@ fn db_version(stack: &Stack) -> String {
         .to_owned()
 }
 
-/// A site on WordPress 6.1 with a post, a page, an upload and a comment by the second user;
-/// returns the upload's address path and the comment's text.
-fn old_site(stack: &mut Stack) -> (String, String) {
-    stack.use_image("wordpress", Some(wordpress_6_1()));
+/// The numbers of a version (`7.1.3` → [7, 1, 3]), compared as numbers.
+fn numbers(version: &str) -> Vec<u32> {
+    version.split('.').map(|n| n.parse().unwrap()).collect()
+}
+
+/// What [`old_site`] made: the older WordPress, the upload's address path, the comment.
+struct OldSite {
+    from: OlderWordPress,
+    upload: String,
+    comment: String,
+}
+
+/// A site on an older WordPress with a post, a page, an upload and a comment by the second
+/// user.
+fn old_site(stack: &mut Stack, from: OlderWordPress) -> OldSite {
+    let major = from.major();
+    stack.use_image("wordpress", Some(from.image()));
     stack.up(&[]);
-    assert!(version(stack, "/var/www/html").0.starts_with("6.1."));
+    let installed = version(stack, "/var/www/html").0;
+    assert!(installed.starts_with(&format!("{major}.")), "{installed}");
     let admin = stack.https();
     assert!(admin.login("webmaster", &stack.secret("wp_admin_password")));
     let post = admin.rest_post(
         "posts",
-        r#"{"title":"Written on 6.1","content":"<p>A post from before the upgrade.</p>","status":"publish"}"#,
+        &format!(
+            r#"{{"title":"Written on {major}","content":"<p>A post from before the upgrade.</p>","status":"publish"}}"#
+        ),
     );
     assert_eq!(post.status, 201, "{}", post.body);
     let page = admin.rest_post(
         "pages",
-        r#"{"title":"A page from 6.1","content":"<p>Still here.</p>","status":"publish"}"#,
+        &format!(
+            r#"{{"title":"A page from {major}","content":"<p>Still here.</p>","status":"publish"}}"#
+        ),
     );
     assert_eq!(page.status, 201, "{}", page.body);
     let file = stack.dir.path().join("pixel.png");
@@ -71,14 +89,19 @@ fn old_site(stack: &mut Stack) -> (String, String) {
     assert_eq!(upload.status, 201, "{}", upload.body);
     let json: serde_json::Value = serde_json::from_str(&upload.body).unwrap();
     let url = json["source_url"].as_str().unwrap();
-    let path = format!("/{}", url.splitn(4, '/').nth(3).unwrap());
-    let text = unique("a comment made on 6.1");
-    stack.comment(&text);
-    (path, text)
+    let upload = format!("/{}", url.splitn(4, '/').nth(3).unwrap());
+    let comment = unique(&format!("a comment made on {major}"));
+    stack.comment(&comment);
+    OldSite {
+        from,
+        upload,
+        comment,
+    }
 }
 
 /// The content [`old_site`] made, all served.
-fn assert_content(stack: &Stack, upload: &str, comment: &str) {
+fn assert_content(stack: &Stack, site: &OldSite) {
+    let major = site.from.major();
     let web = stack.https();
     // A query nobody asked before: nginx's micro-cache answers a first request for an
     // expired page with the stale copy (and renders it again behind).
@@ -86,17 +109,18 @@ fn assert_content(stack: &Stack, upload: &str, comment: &str) {
     let front = web.get(&format!("/{fresh}"));
     assert_eq!(front.status, 200);
     assert!(
-        front.body.contains("Written on 6.1"),
+        front.body.contains(&format!("Written on {major}")),
         "the post is not on the front page:\n{}",
         front.body
     );
-    let page = web.get(&format!("/a-page-from-6-1/{fresh}"));
+    let slug = major.replace('.', "-");
+    let page = web.get(&format!("/a-page-from-{slug}/{fresh}"));
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Still here."), "the page is gone");
-    assert!(stack.comment_shows(comment), "the comment is gone");
+    assert!(stack.comment_shows(&site.comment), "the comment is gone");
     let file = stack.dir.path().join("served.png");
-    let got = web.request(upload, &["-o", &file.to_string_lossy()]);
-    assert_eq!(got.status, 200, "the upload {upload} is not served");
+    let got = web.request(&site.upload, &["-o", &file.to_string_lossy()]);
+    assert_eq!(got.status, 200, "the upload {} is not served", site.upload);
     assert_eq!(std::fs::read(&file).unwrap(), PNG, "the upload changed");
     assert!(web.login("webmaster", &stack.secret("wp_admin_password")));
     assert!(
@@ -107,16 +131,30 @@ fn assert_content(stack: &Stack, upload: &str, comment: &str) {
 }
 
 #[test]
-fn an_older_site_is_upgraded_with_its_content_and_the_old_version_is_kept() {
-    let mut stack = Stack::new("upgrade");
-    let (upload, comment) = old_site(&mut stack);
+fn a_6_8_site_is_upgraded_with_its_content_and_the_old_version_is_kept() {
+    upgraded_with_its_content(OlderWordPress::V6_8, "upgrade-6-8");
+}
+
+#[test]
+fn a_6_1_site_is_upgraded_with_its_content_and_the_old_version_is_kept() {
+    upgraded_with_its_content(OlderWordPress::V6_1, "upgrade-6-1");
+}
+
+/// A site on `from`, started with the image: upgraded, its content kept, the old version
+/// kept aside, and the older image refuses the upgraded site.
+fn upgraded_with_its_content(from: OlderWordPress, project: &str) {
+    let mut stack = Stack::new(project);
+    let site = old_site(&mut stack, from);
     let (old, old_db) = version(&stack, "/var/www/html");
     assert_eq!(db_version(&stack), old_db);
 
     stack.use_image("wordpress", None);
     stack.up(&["wordpress"]);
     let (new, new_db) = version(&stack, "/usr/src/wordpress");
-    assert!(new.starts_with("6.8."), "the image carries WordPress {new}");
+    assert!(
+        numbers(&new) > numbers(&old),
+        "the image carries WordPress {new}, not newer than {old}"
+    );
     assert_eq!(
         version(&stack, "/var/www/html"),
         (new.clone(), new_db.clone())
@@ -124,7 +162,7 @@ fn an_older_site_is_upgraded_with_its_content_and_the_old_version_is_kept() {
     assert_eq!(db_version(&stack), new_db, "the database was not upgraded");
     let log = logs(&stack.container("wordpress"));
     assert!(log.contains("WordPress upgraded"), "{log}");
-    assert_content(&stack, &upload, &comment);
+    assert_content(&stack, &site);
 
     // The old version is kept: its core files and the dump.
     let kept = stack
@@ -138,7 +176,10 @@ fn an_older_site_is_upgraded_with_its_content_and_the_old_version_is_kept() {
         kept.display()
     );
     let dump = std::fs::read_to_string(kept.join("database.sql")).unwrap_or_default();
-    assert!(dump.contains("Written on 6.1"), "the dump lacks the post");
+    assert!(
+        dump.contains(&format!("Written on {}", from.major())),
+        "the dump lacks the post"
+    );
     // The dashboard's Updates page says where core updates come from, and offers none.
     let admin = stack.https();
     assert!(admin.login("webmaster", &stack.secret("wp_admin_password")));
@@ -156,7 +197,7 @@ fn an_older_site_is_upgraded_with_its_content_and_the_old_version_is_kept() {
 
     // The older image refuses the upgraded site, and changes nothing.
     let before = tree(&stack.data().join("wordpress"));
-    stack.use_image("wordpress", Some(wordpress_6_1()));
+    stack.use_image("wordpress", Some(from.image()));
     stack.compose_ok(&["up", "-d", "--no-build", "wordpress"]);
     let c = stack.container("wordpress");
     let refusal = format!("the volume holds WordPress {new}, newer than this image's {old}");
@@ -194,7 +235,7 @@ fn tree(dir: &std::path::Path) -> Vec<(std::path::PathBuf, u64, std::time::Syste
 #[test]
 fn a_failed_upgrade_puts_the_old_site_back_and_the_next_start_retries() {
     let mut stack = Stack::new("upgrade-fail");
-    let (upload, comment) = old_site(&mut stack);
+    let site = old_site(&mut stack, OlderWordPress::V6_8);
     let (old, old_db) = version(&stack, "/var/www/html");
     // A must-use plugin that breaks the upgrade: it throws at the end of wp_upgrade(), once
     // the database step has changed the database.
@@ -223,7 +264,7 @@ fn a_failed_upgrade_puts_the_old_site_back_and_the_next_start_retries() {
         (old.clone(), old_db.clone())
     );
     assert_eq!(db_version(&stack), old_db);
-    assert_content(&stack, &upload, &comment);
+    assert_content(&stack, &site);
     assert!(!stack.data().join("wordpress/.maintenance").exists());
 
     assert!(line.contains("refused by a plugin"), "{line}");
@@ -235,13 +276,14 @@ fn a_failed_upgrade_puts_the_old_site_back_and_the_next_start_retries() {
     let (new, new_db) = version(&stack, "/usr/src/wordpress");
     assert_eq!(version(&stack, "/var/www/html"), (new, new_db.clone()));
     assert_eq!(db_version(&stack), new_db);
-    assert_content(&stack, &upload, &comment);
+    assert_content(&stack, &site);
 }
 
 #[test]
 fn a_kill_in_the_middle_of_the_upgrade_leaves_a_working_site_on_one_version() {
     let mut stack = Stack::new("upgrade-kill");
-    let (upload, comment) = old_site(&mut stack);
+    // From 6.1: the longest upgrade of the two, the widest moment for the kill.
+    let site = old_site(&mut stack, OlderWordPress::V6_1);
     let old = version(&stack, "/var/www/html");
 
     stack.use_image("wordpress", None);
@@ -271,7 +313,7 @@ fn a_kill_in_the_middle_of_the_upgrade_leaves_a_working_site_on_one_version() {
         "{now:?} is neither {old:?} nor {new:?}"
     );
     assert_eq!(db_version(&stack), now.1, "files and database disagree");
-    assert_content(&stack, &upload, &comment);
+    assert_content(&stack, &site);
     for left in [".maintenance", ".inception-upgrade.json"] {
         let path = stack.data().join("wordpress").join(left);
         assert!(!path.exists(), "{left} was left behind");
@@ -282,8 +324,8 @@ fn a_kill_in_the_middle_of_the_upgrade_leaves_a_working_site_on_one_version() {
 fn two_containers_starting_together_on_one_volume_upgrade_it_once() {
     let mut stack = Stack::new("upgrade-two");
     stack.set("COMPOSE_PROFILES", "replica");
-    stack.use_image("wordpress-replica", Some(wordpress_6_1()));
-    let (upload, comment) = old_site(&mut stack);
+    stack.use_image("wordpress-replica", Some(OlderWordPress::V6_8.image()));
+    let site = old_site(&mut stack, OlderWordPress::V6_8);
 
     stack.use_image("wordpress", None);
     stack.use_image("wordpress-replica", None);
@@ -297,5 +339,5 @@ fn two_containers_starting_together_on_one_volume_upgrade_it_once() {
     let new = version(&stack, "/usr/src/wordpress");
     assert_eq!(version(&stack, "/var/www/html"), new);
     assert_eq!(db_version(&stack), new.1);
-    assert_content(&stack, &upload, &comment);
+    assert_content(&stack, &site);
 }

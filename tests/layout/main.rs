@@ -86,7 +86,9 @@ fn compose_builds_every_image_from_its_own_dockerfile_with_the_root_as_context()
         assert!(block.contains(&build), "{s}: expected\n{build}in\n{block}");
         // The source hash `make build` compares (srcs/tools/source-hash.sh) becomes a label.
         assert!(
-            block.contains("      args: *source\n") || block.contains("      args: &source "),
+            block.contains("      args: *source\n")
+                || block.contains("      args: &source ")
+                || block.contains("      args: { <<: *source, "),
             "{s} is not built with the INCEPTION_SOURCE argument:\n{block}"
         );
         assert!(
