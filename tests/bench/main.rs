@@ -300,7 +300,8 @@ fn mib(bytes: &str) -> String {
 fn bench() {
     // BENCH=swarm: only the Swarm stack's rows (bench/results/swarm.md); BENCH=wordpress:
     // only the two WordPress versions' (bench/results/wordpress.md).
-    let only: Option<(&str, fn(&mut String))> = match std::env::var("BENCH").as_deref() {
+    type Rows = fn(&mut String);
+    let only: Option<(&str, Rows)> = match std::env::var("BENCH").as_deref() {
         Ok("swarm") => Some(("swarm", swarm_rows)),
         Ok("wordpress") => Some(("wordpress", wordpress::versions_rows)),
         _ => None,

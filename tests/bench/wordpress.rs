@@ -22,8 +22,24 @@ const PAGES: [(&str, &str, bool); 3] = [
     ),
 ];
 const BYPASS: &str = "wordpress_no_cache=1";
-/// Requests sampled per page, after as many unsampled ones.
-const SAMPLED: usize = 30;
+/// Requests sampled per page, after WARM unsampled ones (OPcache's JIT compiles the hot
+/// code over the first tens of requests of each worker).
+const SAMPLED: usize = 50;
+const WARM: usize = 100;
+/// Frames that only pass calls on (hooks, included templates, closures): left out of the
+/// functions whose time grew most, which would otherwise all be dispatchers.
+fn dispatcher(frame: &str) -> bool {
+    frame.starts_with('/')
+        || frame.starts_with("WP_Hook::")
+        || frame.contains("{closure")
+        || [
+            "do_action",
+            "apply_filters",
+            "call_user_func",
+            "call_user_func_array",
+        ]
+        .contains(&frame)
+}
 
 /// Where the time goes: a name and the functions whose time (their callees' included) it
 /// counts; a sample counts once per row even when several of them are on its stack.
@@ -67,23 +83,32 @@ const WHERE: &[(&str, &[&str])] = &[
 
 /// The profiler, started by php-fpm before each script (auto_prepend_file) for requests that
 /// carry the header X-Inception-Profile; each request appends its stacks, collapsed
-/// ("frame;frame;... count", 1 ms of wall time per sample), to /tmp/profile.folded.
-const PREPEND: &str = r#"<?php
+/// ("frame;frame;... count", 1 ms of wall time per sample), to /tmp/profile.folded, and a
+/// line "#cpu <µs>": the CPU time php-fpm's worker spent on it (getrusage).
+const PREPEND: &str = r##"<?php
 if (isset($_SERVER['HTTP_X_INCEPTION_PROFILE'])) {
+    $inception_cpu = function () {
+        $u = getrusage();
+        return $u['ru_utime.tv_sec'] * 1e6 + $u['ru_utime.tv_usec']
+            + $u['ru_stime.tv_sec'] * 1e6 + $u['ru_stime.tv_usec'];
+    };
+    $inception_start = $inception_cpu();
     $inception_profiler = new ExcimerProfiler();
     $inception_profiler->setPeriod(0.001);
     $inception_profiler->setEventType(EXCIMER_REAL);
     $inception_profiler->start();
     // Registered from the first shutdown function, so that it runs after WordPress's own.
-    register_shutdown_function(function () use ($inception_profiler) {
-        register_shutdown_function(function () use ($inception_profiler) {
-            $inception_profiler->stop();
-            file_put_contents('/tmp/profile.folded',
-                $inception_profiler->getLog()->formatCollapsed(), FILE_APPEND | LOCK_EX);
-        });
+    $inception_end = function () use ($inception_profiler, $inception_cpu, $inception_start) {
+        $inception_profiler->stop();
+        $cpu = sprintf("#cpu %d\n", $inception_cpu() - $inception_start);
+        file_put_contents('/tmp/profile.folded',
+            $inception_profiler->getLog()->formatCollapsed() . $cpu, FILE_APPEND | LOCK_EX);
+    };
+    register_shutdown_function(function () use ($inception_end) {
+        register_shutdown_function($inception_end);
     });
 }
-"#;
+"##;
 
 /// One side of the comparison: a stack, its administrator's session, its WordPress version.
 struct Side {
@@ -152,14 +177,17 @@ impl Side {
             .iter()
             .map(|&(_, path, logged_in)| {
                 let cookie = format!("Cookie: {}", self.cookie(logged_in));
-                let get = |extra: &[&str]| {
+                let get = |extra: &[&str]| -> u64 {
                     let mut args = vec!["-H", cookie.as_str(), "-o", "/dev/null"];
                     args.extend_from_slice(extra);
+                    args.extend_from_slice(&["-w", "%{size_download}"]);
                     let r = web.request(path, &args);
                     assert_eq!(r.status, 200, "{path}");
+                    r.body.trim().parse().unwrap_or(0)
                 };
-                for _ in 0..SAMPLED {
-                    get(&[]);
+                let mut bytes = 0;
+                for _ in 0..WARM {
+                    bytes = get(&[]);
                 }
                 let o = self
                     .stack
@@ -172,7 +200,7 @@ impl Side {
                     .stack
                     .exec("wordpress", &["cat", "/tmp/profile.folded"]);
                 assert!(o.status.success(), "no profile of {path}: {}", stderr(&o));
-                Profile::parse(&stdout(&o), SAMPLED)
+                Profile::parse(&stdout(&o), SAMPLED, bytes)
             })
             .collect()
     }
@@ -202,14 +230,23 @@ fn profiling_image(base: &str) -> String {
 struct Profile {
     requests: usize,
     samples: u64,
+    /// CPU time of php-fpm's worker, all requests together (µs).
+    cpu_us: u64,
+    /// The answer's size (bytes).
+    bytes: u64,
     /// Each collapsed stack and its samples.
     stacks: Vec<(Vec<String>, u64)>,
 }
 
 impl Profile {
-    fn parse(folded: &str, requests: usize) -> Profile {
+    fn parse(folded: &str, requests: usize, bytes: u64) -> Profile {
+        let cpu_us = folded
+            .lines()
+            .filter_map(|l| l.strip_prefix("#cpu ")?.parse::<u64>().ok())
+            .sum();
         let stacks: Vec<(Vec<String>, u64)> = folded
             .lines()
+            .filter(|l| !l.starts_with('#'))
             .filter_map(|l| {
                 let (stack, n) = l.rsplit_once(' ')?;
                 Some((
@@ -223,6 +260,8 @@ impl Profile {
         Profile {
             requests,
             samples,
+            cpu_us,
+            bytes,
             stacks,
         }
     }
@@ -233,6 +272,10 @@ impl Profile {
 
     fn total_ms(&self) -> f64 {
         self.per_request(self.samples)
+    }
+
+    fn cpu_ms(&self) -> f64 {
+        self.cpu_us as f64 / 1e3 / self.requests as f64
     }
 
     /// Milliseconds per request with any of `functions` on the stack.
@@ -300,14 +343,21 @@ pub fn versions_rows(report: &mut String) {
     writeln!(
         report,
         "\nWhere a page's time goes: wall time in PHP per request, sampled every 1 ms by \
-         Excimer over {SAMPLED} requests one at a time (after {SAMPLED} unsampled), \
+         Excimer over {SAMPLED} requests one at a time (after {WARM} unsampled), \
          callees included; rows overlap (queries run inside blocks)."
     )
     .unwrap();
     for (((what, _, _), op), np) in PAGES.iter().zip(&old_profiles).zip(&new_profiles) {
         writeln!(
             report,
-            "\n{what}:\n\n| where | {o} | {n} |\n|---|---|---|\n| all of the request | {:.1} ms | {:.1} ms |",
+            "\n{what}:\n\n| where | {o} | {n} |\n|---|---|---|\n\
+             | the answer (HTML, as wrk gets it: uncompressed) | {} B | {} B |\n\
+             | CPU time of php-fpm's worker | {:.1} ms | {:.1} ms |\n\
+             | all of the request (wall time) | {:.1} ms | {:.1} ms |",
+            op.bytes,
+            np.bytes,
+            op.cpu_ms(),
+            np.cpu_ms(),
             op.total_ms(),
             np.total_ms()
         )
@@ -323,12 +373,20 @@ pub fn versions_rows(report: &mut String) {
         let (oi, ni) = (op.inclusive(), np.inclusive());
         let mut grown: Vec<(&str, f64, f64)> = ni
             .iter()
-            .filter(|&(_, &t)| t < 0.6 * np.total_ms())
+            .filter(|&(&f, &t)| t < 0.6 * np.total_ms() && !dispatcher(f))
             .map(|(&f, &t)| (f, oi.get(f).copied().unwrap_or(0.0), t))
             .filter(|&(_, before, now)| now - before >= 1.0)
             .collect();
         grown.sort_by(|a, b| (b.2 - b.1).total_cmp(&(a.2 - a.1)));
-        for (f, before, now) in grown.into_iter().take(5) {
+        // A chain of calls grows by the same time at every level: one row per chain.
+        let mut shown: Vec<(f64, f64)> = Vec::new();
+        let grown = grown.into_iter().filter(|&(_, before, now)| {
+            let same = |&(b, n): &(f64, f64)| (b - before).abs() < 0.5 && (n - now).abs() < 0.5;
+            let new = !shown.iter().any(same);
+            shown.push((before, now));
+            new
+        });
+        for (f, before, now) in grown.take(5) {
             writeln!(
                 report,
                 "| grew most: `{f}` | {before:.1} ms | {now:.1} ms |"
