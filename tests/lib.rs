@@ -601,6 +601,19 @@ impl Stack {
         )
     }
 
+    /// `$wp_version` and `$wp_db_version` of the WordPress in `dir` of the wordpress
+    /// container (`/var/www/html`: the site's; `/usr/src/wordpress`: the image's).
+    pub fn wordpress_version(&self, dir: &str) -> (String, String) {
+        let code = format!(
+            "include '{dir}/wp-includes/version.php'; echo \"$wp_version $wp_db_version\";"
+        );
+        let o = self.exec("wordpress", &["php", "-r", &code]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = stdout(&o);
+        let (v, db) = out.trim().split_once(' ').unwrap();
+        (v.to_owned(), db.to_owned())
+    }
+
     /// An HTTPS client for this stack (curl with the domain resolved to 127.0.0.1).
     pub fn https(&self) -> Https {
         Https::new(

@@ -43,9 +43,13 @@ docker build --target compile -f - . <srcs/requirements/compile-stage.Dockerfile
 	>"$log_dir/build-compile.log" 2>&1 &
 what[$!]="the compile stage" logs[$!]="$log_dir/build-compile.log"
 for s in "${services[@]}"; do
+	# WORDPRESS_SUITE to the Dockerfile that declares it (the others would warn of it).
+	args=()
+	if grep -q '^ARG WORDPRESS_SUITE' "srcs/requirements/$s/Dockerfile"; then
+		args=(--build-arg WORDPRESS_SUITE="${WORDPRESS_SUITE:-}")
+	fi
 	tar -c "srcs/requirements/$s" |
-		docker build -q --target packages -f "srcs/requirements/$s/Dockerfile" \
-			--build-arg WORDPRESS_SUITE="${WORDPRESS_SUITE:-}" - \
+		docker build -q --target packages -f "srcs/requirements/$s/Dockerfile" "${args[@]}" - \
 			>"$log_dir/build-packages-$s.log" 2>&1 &
 	what[$!]="the packages stage of $s" logs[$!]="$log_dir/build-packages-$s.log"
 done

@@ -128,15 +128,7 @@ impl Side {
         let admin = stack.https();
         assert!(admin.login("webmaster", &stack.secret("wp_admin_password")));
         let session = admin.cookie_header();
-        let o = stack.exec(
-            "wordpress",
-            &[
-                "php",
-                "-r",
-                "include '/var/www/html/wp-includes/version.php'; echo $wp_version;",
-            ],
-        );
-        let version = stdout(&o).trim().to_owned();
+        let version = stack.wordpress_version("/var/www/html").0;
         let image = image
             .unwrap_or(inception_tests::image("wordpress"))
             .to_owned();

@@ -16,17 +16,6 @@ const PNG: &[u8] = &[
     0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
 ];
 
-/// `$wp_version` and `$wp_db_version` of the WordPress in `dir` of the wordpress container.
-fn version(stack: &Stack, dir: &str) -> (String, String) {
-    let code =
-        format!("include '{dir}/wp-includes/version.php'; echo \"$wp_version $wp_db_version\";");
-    let o = stack.exec("wordpress", &["php", "-r", &code]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let out = stdout(&o);
-    let (v, db) = out.trim().split_once(' ').unwrap();
-    (v.to_owned(), db.to_owned())
-}
-
 fn db_version(stack: &Stack) -> String {
     stack
         .sql("SELECT option_value FROM wordpress.wp_options WHERE option_name = 'db_version'")
@@ -52,7 +41,7 @@ fn old_site(stack: &mut Stack, from: OlderWordPress) -> OldSite {
     let major = from.major();
     stack.use_image("wordpress", Some(from.image()));
     stack.up(&[]);
-    let installed = version(stack, "/var/www/html").0;
+    let installed = stack.wordpress_version("/var/www/html").0;
     assert!(installed.starts_with(&format!("{major}.")), "{installed}");
     let admin = stack.https();
     assert!(admin.login("webmaster", &stack.secret("wp_admin_password")));
@@ -145,18 +134,18 @@ fn a_6_1_site_is_upgraded_with_its_content_and_the_old_version_is_kept() {
 fn upgraded_with_its_content(from: OlderWordPress, project: &str) {
     let mut stack = Stack::new(project);
     let site = old_site(&mut stack, from);
-    let (old, old_db) = version(&stack, "/var/www/html");
+    let (old, old_db) = stack.wordpress_version("/var/www/html");
     assert_eq!(db_version(&stack), old_db);
 
     stack.use_image("wordpress", None);
     stack.up(&["wordpress"]);
-    let (new, new_db) = version(&stack, "/usr/src/wordpress");
+    let (new, new_db) = stack.wordpress_version("/usr/src/wordpress");
     assert!(
         numbers(&new) > numbers(&old),
         "the image carries WordPress {new}, not newer than {old}"
     );
     assert_eq!(
-        version(&stack, "/var/www/html"),
+        stack.wordpress_version("/var/www/html"),
         (new.clone(), new_db.clone())
     );
     assert_eq!(db_version(&stack), new_db, "the database was not upgraded");
@@ -236,7 +225,7 @@ fn tree(dir: &std::path::Path) -> Vec<(std::path::PathBuf, u64, std::time::Syste
 fn a_failed_upgrade_puts_the_old_site_back_and_the_next_start_retries() {
     let mut stack = Stack::new("upgrade-fail");
     let site = old_site(&mut stack, OlderWordPress::V6_8);
-    let (old, old_db) = version(&stack, "/var/www/html");
+    let (old, old_db) = stack.wordpress_version("/var/www/html");
     // A must-use plugin that breaks the upgrade: it throws at the end of wp_upgrade(), once
     // the database step has changed the database.
     let plugin = stack
@@ -260,7 +249,7 @@ fn a_failed_upgrade_puts_the_old_site_back_and_the_next_start_retries() {
     );
     assert!(line.contains("docker compose restart wordpress"), "{line}");
     assert_eq!(
-        version(&stack, "/var/www/html"),
+        stack.wordpress_version("/var/www/html"),
         (old.clone(), old_db.clone())
     );
     assert_eq!(db_version(&stack), old_db);
@@ -273,8 +262,11 @@ fn a_failed_upgrade_puts_the_old_site_back_and_the_next_start_retries() {
     std::fs::remove_file(&plugin).unwrap();
     stack.compose_ok(&["restart", "wordpress"]);
     stack.wait_healthy("wordpress");
-    let (new, new_db) = version(&stack, "/usr/src/wordpress");
-    assert_eq!(version(&stack, "/var/www/html"), (new, new_db.clone()));
+    let (new, new_db) = stack.wordpress_version("/usr/src/wordpress");
+    assert_eq!(
+        stack.wordpress_version("/var/www/html"),
+        (new, new_db.clone())
+    );
     assert_eq!(db_version(&stack), new_db);
     assert_content(&stack, &site);
 }
@@ -284,7 +276,7 @@ fn a_kill_in_the_middle_of_the_upgrade_leaves_a_working_site_on_one_version() {
     let mut stack = Stack::new("upgrade-kill");
     // From 6.1: the longest upgrade of the two, the widest moment for the kill.
     let site = old_site(&mut stack, OlderWordPress::V6_1);
-    let old = version(&stack, "/var/www/html");
+    let old = stack.wordpress_version("/var/www/html");
 
     stack.use_image("wordpress", None);
     stack.compose_ok(&["up", "-d", "--no-build", "wordpress"]);
@@ -306,8 +298,8 @@ fn a_kill_in_the_middle_of_the_upgrade_leaves_a_working_site_on_one_version() {
             || log.contains("finishing an interrupted rollback"),
         "the second start did not take over the interrupted upgrade:\n{log}"
     );
-    let now = version(&stack, "/var/www/html");
-    let new = version(&stack, "/usr/src/wordpress");
+    let now = stack.wordpress_version("/var/www/html");
+    let new = stack.wordpress_version("/usr/src/wordpress");
     assert!(
         now == old || now == new,
         "{now:?} is neither {old:?} nor {new:?}"
@@ -336,8 +328,8 @@ fn two_containers_starting_together_on_one_volume_upgrade_it_once() {
         .map(|s| s.to_string())
         .collect();
     assert_eq!(upgraded.len(), 1, "upgraded by {upgraded:?}");
-    let new = version(&stack, "/usr/src/wordpress");
-    assert_eq!(version(&stack, "/var/www/html"), new);
+    let new = stack.wordpress_version("/usr/src/wordpress");
+    assert_eq!(stack.wordpress_version("/var/www/html"), new);
     assert_eq!(db_version(&stack), new.1);
     assert_content(&stack, &site);
 }

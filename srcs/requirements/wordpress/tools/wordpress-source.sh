@@ -3,9 +3,9 @@
 # wordpress image's `source` build stage, where nothing of it is installed.
 #
 # Debian replaces some of WordPress's bundled files with symlinks into other packages
-# (getID3, PHPMailer, jQuery UI, lodash, underscore, cropper, the CA bundle). The package's own list of links says
-# which: each link becomes a copy of its target, taken from the packages the link points
-# into, which are unpacked here too. The default theme is the one the package recommends.
+# (getID3, PHPMailer, jQuery UI, lodash, underscore, cropper, the CA bundle). The package's
+# own list of links says which: each link becomes a copy of its target, taken from the
+# packages the link points into, which are unpacked here too. The default theme is the one the package recommends.
 #
 # usage: wordpress-source.sh SUITE DEST     (SUITE: forky, trixie, bookworm, ...; empty: forky)
 set -eu
