@@ -8,10 +8,6 @@ use std::time::{Duration, Instant};
 
 use inception_tests::*;
 
-// The Swarm test's cluster; the bench uses only some of its helpers.
-#[allow(dead_code)]
-#[path = "../swarm/cluster.rs"]
-mod cluster;
 mod wordpress;
 
 const RUNS: usize = 5;
@@ -373,8 +369,7 @@ fn start_rows(report: &mut String) -> (Stack, Disturbed) {
     let mut stack = Stack::new("bench");
     // A fixed name: `make` below adds it to /etc/hosts once.
     stack.set("DOMAIN_NAME", "inception-bench.42.fr");
-    stack.set("COMPOSE_PROFILES", "bonus");
-    stack.set("WP_REDIS_HOST", "redis:6379");
+    stack.set_profiles(&["bonus"]);
     let starts = start_times(&stack);
     writeln!(
         report,
@@ -496,7 +491,7 @@ fn throughput_rows(report: &mut String, stack: &mut Stack) {
     // The same pages without the object cache, in the same run: both WordPress containers
     // recreated with WP_REDIS_HOST empty (the entrypoint removes the drop-in).
     let wordpress = ["up", "-d", "--no-build", "wordpress", "wordpress-replica"];
-    stack.set("WP_REDIS_HOST", "");
+    stack.set("WP_REDIS_HOST", redis_host(false));
     stack.compose_ok(&wordpress);
     wait_serving(stack);
     let without = logged_in_rows(stack, report, "no object cache");
@@ -518,7 +513,7 @@ fn throughput_rows(report: &mut String, stack: &mut Stack) {
         )
         .unwrap();
     }
-    stack.set("WP_REDIS_HOST", "redis:6379");
+    stack.set("WP_REDIS_HOST", redis_host(true));
     stack.compose_ok(&wordpress);
     wait_serving(stack);
     let _ = std::fs::remove_file(&static_path);
@@ -763,11 +758,11 @@ fn build_rows(report: &mut String) {
     }
 }
 
-/// The Swarm stack on three docker-in-docker nodes of this machine (tests/swarm/cluster.rs):
+/// The Swarm stack on three docker-in-docker nodes of this machine (the harness's cluster):
 /// the uncached front page with 1, 2 and 3 php-fpm replicas, the requests lost when a
 /// php-fpm task dies, and a write's latency through Galera against a single server.
 fn swarm_rows(report: &mut String) {
-    use cluster::*;
+    use inception_tests::cluster::*;
     let started = Instant::now();
     let n = deploy();
     let deployed = started.elapsed();

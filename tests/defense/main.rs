@@ -414,7 +414,7 @@ fn after_the_evaluations_wipe_make_as_a_sudoer_rebuilds_the_site_and_every_check
 
     // The evaluation's starting point: a site with its data.
     first_make(&node);
-    node.wait_stack(&["mariadb", "nginx", "wordpress"], Duration::from_secs(60));
+    node.wait_stack(&sorted(&MANDATORY), Duration::from_secs(60));
     let before = format!("Written before the wipe ({})", unique("c"));
     let writer_password = node.secret("wp_user_password");
     let writer_login = node.setting("WP_USER");
@@ -435,7 +435,7 @@ fn after_the_evaluations_wipe_make_as_a_sudoer_rebuilds_the_site_and_every_check
     }
 
     // The evaluation's checks, from the host through the node's published port.
-    node.wait_stack(&["mariadb", "nginx", "wordpress"], Duration::from_secs(60));
+    node.wait_stack(&sorted(&MANDATORY), Duration::from_secs(60));
     let (port, domain) = (node.port, domain());
     assert!(tls_handshake(port, &domain, "-tls1_2"), "TLS 1.2 refused");
     assert!(tls_handshake(port, &domain, "-tls1_3"), "TLS 1.3 refused");

@@ -315,7 +315,7 @@ fn a_kill_in_the_middle_of_the_upgrade_leaves_a_working_site_on_one_version() {
 #[test]
 fn two_containers_starting_together_on_one_volume_upgrade_it_once() {
     let mut stack = Stack::new("upgrade-two");
-    stack.set("COMPOSE_PROFILES", "replica");
+    stack.set_profiles(&["replica"]);
     stack.use_image("wordpress-replica", Some(OlderWordPress::V6_8.image()));
     let site = old_site(&mut stack, OlderWordPress::V6_8);
 

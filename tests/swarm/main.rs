@@ -4,14 +4,12 @@
 //! database cluster survives a stop or a crash of all its members.
 //!
 //! One test, in steps, because the cluster takes minutes to make; each step prints how long
-//! it took. The cluster itself: cluster.rs.
-
-mod cluster;
+//! it took. The cluster itself: the harness's `cluster` module (tests/support/cluster.rs).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use cluster::*;
+use inception_tests::cluster::*;
 use inception_tests::*;
 
 /// Uploads `bytes` as a PNG through the REST API; returns the file's URL path.

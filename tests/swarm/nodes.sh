@@ -92,8 +92,8 @@ die_logs() {
 }
 
 # Sets init to the static inception-init the nodes run as PID 1: INIT_BINARY, or the one
-# built the way the tests build theirs (tests/lib.rs, init_binary), in a target directory of
-# its own.
+# built the way the tests build theirs (tests/support/images.rs, init_binary), in a target
+# directory of its own.
 init=""
 find_init() {
 	if [ -n "${INIT_BINARY:-}" ]; then

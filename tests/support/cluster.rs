@@ -1,25 +1,32 @@
 //! The Swarm stack on three docker-in-docker nodes of this machine (tests/swarm/nodes.sh):
 //! made, deployed and looked at, for `make swarm-test` (tests/swarm/main.rs) and the Swarm
-//! rows of `make bench`. SWARM_KEEP=1 leaves the nodes up afterwards
+//! rows of `make bench` (tests/bench/main.rs). SWARM_KEEP=1 leaves the nodes up afterwards
 //! (`tests/swarm/nodes.sh down` removes them).
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use inception_tests::*;
+use crate::{
+    Https, TempDir, image, repo, run, stderr, stdout, success, swarm_services, tag, unique,
+    wait_until,
+};
 
+/// The site's domain name on the nodes.
 pub const DOMAIN: &str = "swarm.42.fr";
+/// The Swarm stack's name (its services are `<STACK>_<service>`).
 pub const STACK: &str = "inception";
 
 /// The nodes, removed at the end unless SWARM_KEEP is set.
 pub struct Nodes {
+    /// The test's directory: the settings and the secrets swarm.sh generated.
     pub dir: TempDir,
     /// The nodes' addresses, as nodes.sh gives them.
     ips: Vec<String>,
 }
 
 impl Nodes {
+    /// Makes the three nodes afresh (nodes.sh down, then up).
     pub fn up() -> Nodes {
         let dir = TempDir::new(&unique("swarm"));
         nodes_ok(&["down"]);
@@ -30,6 +37,7 @@ impl Nodes {
         Nodes { dir, ips }
     }
 
+    /// The address of node `n` (1 to 3).
     pub fn ip(&self, n: u8) -> String {
         self.ips[usize::from(n) - 1].clone()
     }
@@ -52,6 +60,7 @@ impl Nodes {
         nodes(&all)
     }
 
+    /// `docker ARGS` in node `n`, which must succeed; returns stdout.
     pub fn docker_ok(&self, n: u8, args: &[&str]) -> String {
         let o = self.docker(n, args);
         assert!(
@@ -94,6 +103,7 @@ impl Nodes {
         }
     }
 
+    /// Waits until each Galera member of `which` is synced in a cluster of `size`.
     pub fn wait_members(&self, which: &[u8], size: u32, timeout: Duration) {
         let want = format!("Synced, cluster of {size}");
         for &n in which {
@@ -102,6 +112,7 @@ impl Nodes {
         }
     }
 
+    /// The secrets' directory (files `<name>.txt`).
     pub fn secrets(&self) -> PathBuf {
         self.dir.0.join("secrets")
     }
@@ -140,6 +151,7 @@ impl Nodes {
         )
     }
 
+    /// Asserts that the three members hold the same rows; returns member 1's.
     pub fn assert_members_equal(&self) -> String {
         let first = self.content(1);
         for n in [2, 3] {
@@ -157,26 +169,22 @@ impl Drop for Nodes {
     }
 }
 
+/// `tests/swarm/nodes.sh ARGS`.
 pub fn nodes(args: &[&str]) -> Output {
     run(Command::new(repo().join("tests/swarm/nodes.sh")).args(args))
 }
 
+/// `tests/swarm/nodes.sh ARGS`, which must succeed; returns stdout.
 pub fn nodes_ok(args: &[&str]) -> String {
-    let o = nodes(args);
-    assert!(
-        o.status.success(),
-        "nodes.sh {args:?}: {}{}",
-        stdout(&o),
-        stderr(&o)
-    );
-    stdout(&o)
+    success(&nodes(args), format_args!("nodes.sh {args:?}"))
 }
 
+/// Prints how long a step took since `started`.
 pub fn step(what: &str, started: Instant) {
     println!("swarm: {what}: {:.1} s", started.elapsed().as_secs_f64());
 }
 
-/// The administrator's password, from the secrets swarm.sh generated.
+/// The value of secret `name`, from the secrets swarm.sh generated.
 pub fn secret(nodes: &Nodes, name: &str) -> String {
     std::fs::read_to_string(nodes.secrets().join(format!("{name}.txt"))).unwrap()
 }
@@ -189,7 +197,7 @@ pub fn deploy() -> Nodes {
     step("three nodes, swarm and GlusterFS volume up", started);
 
     let t = Instant::now();
-    let images: Vec<&str> = SERVICES.iter().map(|s| image(s)).collect();
+    let images: Vec<&str> = swarm_services().into_iter().map(image).collect();
     let mut args = vec!["load"];
     args.extend(images);
     nodes_ok(&args);
@@ -204,16 +212,3 @@ pub fn deploy() -> Nodes {
     n.wait_members(&[1, 2, 3], 3, Duration::from_secs(60));
     n
 }
-
-/// The images srcs/swarm/stack.yml runs.
-const SERVICES: &[&str] = &[
-    "mariadb",
-    "wordpress",
-    "nginx",
-    "dbproxy",
-    "redis",
-    "site",
-    "adminer",
-    "ftp",
-    "backup",
-];
