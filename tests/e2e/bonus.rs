@@ -206,12 +206,7 @@ fn a_backup_brings_back_a_deleted_post_and_upload_and_a_missing_id_changes_nothi
         "backup",
         &["inception-backup", "restore", "20000101T000000Z"],
     );
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains("no backup \"20000101T000000Z\""),
-        "{}",
-        stderr(&o)
-    );
+    assert_exit(&o, 1, "no backup \"20000101T000000Z\"");
     assert_eq!(
         stack
             .sql("SELECT COUNT(*) FROM wordpress.wp_posts WHERE ID = 1")
@@ -254,22 +249,26 @@ fn an_ftps_upload_reaches_wordpress_and_plain_ftp_is_refused() {
     let login = format!("wpftp:{}", stack.secret("ftp_password"));
     let file = stack.dir.path().join("upload.txt");
     std::fs::write(&file, "uploaded over FTPS").unwrap();
+    // curl as the FTP user: `tls` (explicit FTPS, any certificate) or nothing, then `args`.
+    let curl = |tls: &[&str], args: &[&str]| {
+        run(std::process::Command::new("curl")
+            .args(["-sS"])
+            .args(tls)
+            .args(["-m", "30", "--user", &login])
+            .args(args))
+    };
+    let ftps = ["--ssl-reqd", "-k"];
 
     // Explicit FTPS: the upload lands in the WordPress files, owned by WordPress.
-    let o = run(std::process::Command::new("curl")
-        .args([
-            "-sS",
-            "--ssl-reqd",
-            "-k",
+    let o = curl(
+        &ftps,
+        &[
             "--ftp-create-dirs",
-            "-m",
-            "30",
-            "--user",
-            &login,
             "-T",
-        ])
-        .arg(&file)
-        .arg(format!("{ftp}wp-content/uploads/ftps-e2e.txt")));
+            &file.to_string_lossy(),
+            &format!("{ftp}wp-content/uploads/ftps-e2e.txt"),
+        ],
+    );
     assert!(
         o.status.success(),
         "FTPS upload failed: {}\n{}",
@@ -293,17 +292,7 @@ fn an_ftps_upload_reaches_wordpress_and_plain_ftp_is_refused() {
         "not owned by www-data"
     );
     // Chrooted: the root it sees is the WordPress files.
-    let o = run(std::process::Command::new("curl").args([
-        "-sS",
-        "--ssl-reqd",
-        "-k",
-        "-m",
-        "30",
-        "--user",
-        &login,
-        "--list-only",
-        &ftp,
-    ]));
+    let o = curl(&ftps, &["--list-only", &ftp]);
     assert!(
         stdout(&o).lines().any(|l| l.trim_end() == "wp-config.php"),
         "{}{}",
@@ -312,15 +301,7 @@ fn an_ftps_upload_reaches_wordpress_and_plain_ftp_is_refused() {
     );
 
     // Plain FTP: the login is refused.
-    let o = run(std::process::Command::new("curl").args([
-        "-sS",
-        "-m",
-        "30",
-        "--user",
-        &login,
-        "--list-only",
-        &ftp,
-    ]));
+    let o = curl(&[], &["--list-only", &ftp]);
     assert!(!o.status.success(), "plain FTP login accepted");
     assert_eq!(
         stack

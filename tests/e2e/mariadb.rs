@@ -38,6 +38,12 @@ impl Scene {
         start(&self.name, &self.net, &self.dir("data"), extra)
     }
 
+    /// mariadb as [`Scene::start`] starts it, with `initdb` as its init scripts' directory.
+    fn start_with_initdb(&self, initdb: &str) -> Container {
+        let mount = format!("{initdb}:/docker-entrypoint-initdb.d:ro");
+        self.start(&["-v", &mount])
+    }
+
     /// The mariadb client in a second container, against the scene's server.
     fn client(&self, user: &str, password: Option<&str>, sql: &str) -> std::process::Output {
         client(&self.net, &self.name, user, password, sql)
@@ -46,7 +52,7 @@ impl Scene {
 
 /// Starts mariadb on `net` with its data in `data`; `extra` are more `docker run` options.
 fn start(name: &str, net: &Network, data: &str, extra: &[&str]) -> Container {
-    let volume = format!("{data}:/var/lib/mysql");
+    let volume = volume(data);
     let root = format!("MARIADB_ROOT_PASSWORD={ROOT_PASSWORD}");
     let user_password = format!("MARIADB_PASSWORD={HARD_PASSWORD}");
     let mut args = vec![
@@ -103,6 +109,48 @@ fn root_sql(c: &Container, sql: &str) -> String {
     inception_tests::root_sql(c.name(), ROOT_PASSWORD, sql)
 }
 
+/// What the init scripts wrote to the table `runs`, in order, comma-separated.
+fn runs(c: &Container) -> String {
+    root_sql(
+        c,
+        "SELECT GROUP_CONCAT(what ORDER BY id) FROM `my db_1`.runs",
+    )
+    .trim()
+    .to_owned()
+}
+
+/// The `docker run` volume option's value for a data directory.
+fn volume(data: &str) -> String {
+    format!("{data}:/var/lib/mysql")
+}
+
+/// A data directory of its own for a test that needs no network: its guard and its path.
+fn data_dir(prefix: &str) -> (TempDir, String) {
+    let dir = TempDir::new(&unique(prefix));
+    let data = dir.dir("data");
+    (dir, data)
+}
+
+/// `docker run --rm` of the image on the data directory `data`: `options` (environment),
+/// then the image and `command` (none: the server).
+fn run_on(data: &str, options: &[&str], command: &[&str]) -> std::process::Output {
+    let volume = volume(data);
+    let mut args = vec!["run", "--rm", "-v", volume.as_str()];
+    args.extend_from_slice(options);
+    args.push(image("mariadb"));
+    args.extend_from_slice(command);
+    docker(&args)
+}
+
+/// Asserts that nothing was written to the data directory `data`.
+fn assert_untouched(data: &str) {
+    assert_eq!(
+        std::fs::read_dir(data).unwrap().count(),
+        0,
+        "the data directory was touched"
+    );
+}
+
 #[test]
 fn fresh_init_then_restart_keeps_data_and_runs_initdb_once() {
     let scene = Scene::new("mdb-init");
@@ -117,17 +165,9 @@ fn fresh_init_then_restart_keeps_data_and_runs_initdb_once() {
         "mariadb -uroot --database='my db_1' -e \"INSERT INTO runs (what) VALUES ('sh')\"\n",
     )
     .unwrap();
-    let mount = format!("{initdb}:/docker-entrypoint-initdb.d:ro");
-    let c = scene.start(&["-v", &mount]);
+    let c = scene.start_with_initdb(&initdb);
     wait_healthy_via_exec(&c);
-    assert_eq!(
-        root_sql(
-            &c,
-            "SELECT GROUP_CONCAT(what ORDER BY id) FROM `my db_1`.runs"
-        )
-        .trim(),
-        "sql,sh"
-    );
+    assert_eq!(runs(&c), "sql,sh");
 
     docker_ok(&["restart", c.name()]);
     wait_healthy_via_exec(&c);
@@ -148,8 +188,7 @@ fn fresh_init_then_restart_keeps_data_and_runs_initdb_once() {
 #[test]
 fn root_logs_in_from_another_container_by_default_as_in_the_official_image() {
     let scene = Scene::new("mdb-roothost");
-    let data = scene.dir("data");
-    let volume = format!("{data}:/var/lib/mysql");
+    let volume = volume(&scene.dir("data"));
     let root = format!("MARIADB_ROOT_PASSWORD={ROOT_PASSWORD}");
     // Only the root password, as the official image's simplest `docker run`.
     let c = Container::run(
@@ -176,23 +215,14 @@ fn root_logs_in_from_another_container_by_default_as_in_the_official_image() {
 
 #[test]
 fn help_and_version_arguments_skip_the_setup() {
-    let name = unique("mdb-help");
-    let dir = TempDir::new(&name);
-    let data = dir.dir("data");
-    let volume = format!("{data}:/var/lib/mysql");
+    let (_dir, data) = data_dir("mdb-help");
     // No root password: a setup would refuse to start; these only print.
     for args in [&["--version"][..], &["mariadbd", "--verbose", "--help"][..]] {
-        let mut all = vec!["run", "--rm", "-v", volume.as_str(), image("mariadb")];
-        all.extend_from_slice(args);
-        let o = docker(&all);
+        let o = run_on(&data, &[], args);
         assert!(o.status.success(), "{args:?}: {}", stderr(&o));
         assert!(stdout(&o).contains("mariadbd"), "{args:?}: {}", stdout(&o));
     }
-    assert_eq!(
-        std::fs::read_dir(&data).unwrap().count(),
-        0,
-        "the data directory was touched"
-    );
+    assert_untouched(&data);
 }
 
 #[test]
@@ -234,17 +264,9 @@ fn init_scripts_run_by_exec_bit_or_bash_and_compressed_sql_loads() {
         assert!(o.status.success(), "{tool}: {}", stderr(&o));
         write(file, &o.stdout, 0o644);
     }
-    let mount = format!("{}:/docker-entrypoint-initdb.d:ro", initdb.display());
-    let c = scene.start(&["-v", &mount]);
+    let c = scene.start_with_initdb(&initdb.display().to_string());
     wait_healthy_via_exec(&c);
-    assert_eq!(
-        root_sql(
-            &c,
-            "SELECT GROUP_CONCAT(what ORDER BY id) FROM `my db_1`.runs"
-        )
-        .trim(),
-        "sourced,03-run.sh,xz,zst"
-    );
+    assert_eq!(runs(&c), "sourced,03-run.sh,xz,zst");
     assert!(c.logs().contains("[Note] [Entrypoint]: sourced ran"));
 }
 
@@ -311,15 +333,8 @@ fn sigterm_during_bootstrap_then_restart_gives_a_working_server() {
         "echo slow-script-started; sleep 30\n",
     )
     .unwrap();
-    let mount = format!("{initdb}:/docker-entrypoint-initdb.d:ro");
-    let c = scene.start(&["-v", &mount]);
-    assert!(
-        wait_until(Duration::from_secs(60), || c
-            .logs()
-            .contains("slow-script-started")),
-        "{}",
-        c.logs()
-    );
+    let c = scene.start_with_initdb(&initdb);
+    wait_log(c.name(), "slow-script-started", Duration::from_secs(60));
 
     let t = Instant::now();
     docker_ok(&["kill", "-s", "TERM", c.name()]);
@@ -363,9 +378,11 @@ fn sigkill_during_bootstrap_then_restart_gives_a_working_server() {
     let scene = Scene::new("mdb-kill");
     let c = scene.start(&[]);
     // Kill as soon as the system schema is being written.
-    assert!(wait_until(Duration::from_secs(30), || c
-        .logs()
-        .contains("initialising the system schema")));
+    wait_log(
+        c.name(),
+        "initialising the system schema",
+        Duration::from_secs(30),
+    );
     docker_ok(&["kill", "-s", "KILL", c.name()]);
     wait_exit(c.name(), Duration::from_secs(20));
     drop(c);
@@ -409,52 +426,21 @@ fn docker_stop_is_clean_and_the_next_start_has_no_crash_recovery() {
 
 #[test]
 fn missing_root_password_exits_non_zero_naming_the_variable_and_touches_nothing() {
-    let name = unique("mdb-nopw");
-    let dir = TempDir::new(&name);
-    let data = dir.dir("data");
-    let volume = format!("{data}:/var/lib/mysql");
-    let o = docker(&[
-        "run",
-        "--rm",
-        "-v",
-        &volume,
-        "-e",
-        "MARIADB_DATABASE=x",
-        image("mariadb"),
-    ]);
+    let (_dir, data) = data_dir("mdb-nopw");
+    let o = run_on(&data, &["-e", "MARIADB_DATABASE=x"], &[]);
     assert_eq!(o.status.code(), Some(78), "{}", stderr(&o));
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 1, "one line expected:\n{err}");
     assert!(err.contains("MARIADB_ROOT_PASSWORD"), "{err}");
-    assert_eq!(
-        std::fs::read_dir(&data).unwrap().count(),
-        0,
-        "the data directory was touched"
-    );
+    assert_untouched(&data);
 }
 
 #[test]
 fn a_directory_that_is_not_ours_is_refused_and_kept() {
-    let name = unique("mdb-foreign");
-    let dir = TempDir::new(&name);
-    let data = dir.dir("data");
+    let (_dir, data) = data_dir("mdb-foreign");
     std::fs::write(Path::new(&data).join("precious.txt"), "keep me").unwrap();
-    let volume = format!("{data}:/var/lib/mysql");
-    let o = docker(&[
-        "run",
-        "--rm",
-        "-v",
-        &volume,
-        "-e",
-        "MARIADB_ROOT_PASSWORD=x",
-        image("mariadb"),
-    ]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains("refusing to touch them"),
-        "{}",
-        stderr(&o)
-    );
+    let o = run_on(&data, &["-e", "MARIADB_ROOT_PASSWORD=x"], &[]);
+    assert_exit(&o, 1, "refusing to touch them");
     assert_eq!(
         std::fs::read_to_string(Path::new(&data).join("precious.txt")).unwrap(),
         "keep me"
@@ -480,30 +466,12 @@ fn health_is_zero_when_up_and_non_zero_when_the_server_is_stopped() {
     assert_eq!(verdict["healthy"], true, "{verdict}");
     docker_ok(&["stop", c.name()]);
     // Same data directory and credentials, no server running.
-    let volume = format!("{data}:/var/lib/mysql");
-    let o = docker(&[
-        "run",
-        "--rm",
-        "-v",
-        &volume,
-        image("mariadb"),
-        "inception-mariadb",
-        "health",
-    ]);
+    let o = run_on(&data, &[], &["inception-mariadb", "health"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).starts_with("unhealthy: "), "{}", stdout(&o));
     assert_eq!(stdout(&o).lines().count(), 1);
     // The same verdict as JSON, for scripts.
-    let o = docker(&[
-        "run",
-        "--rm",
-        "-v",
-        &volume,
-        image("mariadb"),
-        "inception-mariadb",
-        "health",
-        "--json",
-    ]);
+    let o = run_on(&data, &[], &["inception-mariadb", "health", "--json"]);
     assert_eq!(o.status.code(), Some(1));
     let verdict: serde_json::Value =
         serde_json::from_str(&stdout(&o)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&o)));

@@ -100,8 +100,7 @@ fn a_stop_while_wordpress_waits_for_its_database_ends_it_at_once() {
     let stack = Stack::new("wp-term");
     stack.compose_ok(&["up", "-d", "--no-build", "--no-deps", "wordpress"]);
     let c = stack.container("wordpress");
-    assert!(wait_until(Duration::from_secs(20), || logs(&c)
-        .contains("waiting for the database")));
+    wait_log(&c, "waiting for the database", Duration::from_secs(20));
     let t = Instant::now();
     docker_ok(&["stop", "-t", "10", &c]);
     assert!(
@@ -303,12 +302,7 @@ fn bad_input_exits_non_zero_with_one_line_naming_the_variable_and_touches_no_dat
         "MARIADB_ROOT_PASSWORD_FILE=/run/secrets/root",
         image("mariadb"),
     ]);
-    assert_eq!(o.status.code(), Some(78), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("MARIADB_ROOT_PASSWORD"),
-        "{}",
-        stderr(&o)
-    );
+    assert_exit(&o, 78, "MARIADB_ROOT_PASSWORD");
     assert_eq!(std::fs::read_dir(&data).unwrap().count(), 0);
 }
 

@@ -190,11 +190,7 @@ fn upgraded_with_its_content(from: OlderWordPress, project: &str) {
     stack.compose_ok(&["up", "-d", "--no-build", "wordpress"]);
     let c = stack.container("wordpress");
     let refusal = format!("the volume holds WordPress {new}, newer than this image's {old}");
-    assert!(
-        wait_until(Duration::from_secs(60), || logs(&c).contains(&refusal)),
-        "no refusal:\n{}",
-        logs(&c)
-    );
+    wait_log(&c, &refusal, Duration::from_secs(60));
     assert!(logs(&c).contains("nothing was changed"), "{}", logs(&c));
     assert!(
         tree(&stack.data().join("wordpress")) == before,
@@ -282,12 +278,7 @@ fn a_kill_in_the_middle_of_the_upgrade_leaves_a_working_site_on_one_version() {
     stack.compose_ok(&["up", "-d", "--no-build", "wordpress"]);
     let c = stack.container("wordpress");
     // The files are being replaced: the moment a kill hurts most.
-    assert!(
-        wait_until(Duration::from_secs(120), || logs(&c)
-            .contains("upgrading the database")),
-        "the upgrade did not start:\n{}",
-        logs(&c)
-    );
+    wait_log(&c, "upgrading the database", Duration::from_secs(120));
     docker_ok(&["kill", "-s", "KILL", &c]);
     // Started again, it finishes (or undoes) the upgrade.
     stack.up(&["wordpress"]);

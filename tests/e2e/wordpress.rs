@@ -104,12 +104,7 @@ fn the_install_completes_when_the_database_comes_while_wordpress_waits() {
     let stack = Stack::new("wp-late-db");
     stack.compose_ok(&["up", "-d", "--no-build", "--no-deps", "wordpress"]);
     let c = stack.container("wordpress");
-    assert!(
-        wait_until(Duration::from_secs(30), || logs(&c)
-            .contains("waiting for the database")),
-        "{}",
-        stack.all_logs()
-    );
+    wait_log(&c, "waiting for the database", Duration::from_secs(30));
     assert_eq!(
         inspect(&stack.container("wordpress"), "{{.State.Running}}"),
         "true",
@@ -133,12 +128,7 @@ fn without_a_database_it_fails_within_the_bound_naming_host_and_timeout() {
     let t = Instant::now();
     stack.compose_ok(&["up", "-d", "--no-build", "--no-deps", "wordpress"]);
     // The restart policy brings it back: look at the first exit.
-    assert!(
-        wait_until(Duration::from_secs(30), || logs(&c)
-            .contains("not ready after 5s")),
-        "{}",
-        logs(&c)
-    );
+    wait_log(&c, "not ready after 5s", Duration::from_secs(30));
     assert!(
         t.elapsed() < Duration::from_secs(20),
         "took {:?}",
@@ -157,12 +147,7 @@ fn an_admin_login_containing_admin_is_refused_before_anything_is_touched() {
     stack.set("WP_ADMIN_USER", "SiteAdmin");
     stack.compose_ok(&["up", "-d", "--no-build", "--no-deps", "wordpress"]);
     let c = stack.container("wordpress");
-    assert!(
-        wait_until(Duration::from_secs(20), || logs(&c)
-            .contains("WP_ADMIN_USER is invalid")),
-        "{}",
-        logs(&c)
-    );
+    wait_log(&c, "WP_ADMIN_USER is invalid", Duration::from_secs(20));
     let logs = logs(&c);
     assert!(logs.contains("inception-wordpress: error: WP_ADMIN_USER is invalid: the administrator's login must not contain \"admin\""), "{logs}");
     let files = std::fs::read_dir(stack.data().join("wordpress"))

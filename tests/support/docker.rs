@@ -59,6 +59,12 @@ pub fn success(o: &Output, what: impl Display) -> String {
     stdout(o)
 }
 
+/// Asserts that a command exited with `code`, saying `says` on stderr.
+pub fn assert_exit(o: &Output, code: i32, says: &str) {
+    assert_eq!(o.status.code(), Some(code), "{}", stderr(o));
+    assert!(stderr(o).contains(says), "{}", stderr(o));
+}
+
 /// Whether a `docker exec` whose command kills the container's main process did its work:
 /// it exited 0, or it was itself killed (128 + SIGKILL) because that death ended PID 1 and
 /// the kernel then killed everything else in the container. Either way, printing nothing.
@@ -103,6 +109,16 @@ pub fn wait_until(timeout: Duration, mut check: impl FnMut() -> bool) -> bool {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// Waits until the logs of `container` contain `text`; panics with them after `timeout`.
+pub fn wait_log(container: &str, text: &str, timeout: Duration) {
+    let ok = wait_until(timeout, || logs(container).contains(text));
+    assert!(
+        ok,
+        "{container}: no {text:?} in its logs after {timeout:?}:\n{}",
+        logs(container)
+    );
 }
 
 /// Waits until `docker inspect -f FORMAT` of `container` says `want`; panics otherwise with
