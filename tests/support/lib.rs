@@ -3,12 +3,13 @@
 //! bounded waits that print the containers' logs when they fail; and small clients (curl,
 //! openssl, the mariadb client inside a container) to look at the real services.
 //!
-//! By concern: [`docker`] (commands, waits, ports, the container and network guards),
-//! [`images`] (the images under test, `inception-init`), [`facts`] (what docker-compose.yml
-//! says: services, secrets, the bonus services' settings), [`stack`] (a compose project),
-//! [`load`] (clients on a running stack), [`https`] (curl and openssl against the site),
-//! and [`cluster`] (the Swarm stack on docker-in-docker nodes, for the swarm test and the
-//! bench). Every item but the cluster's is re-exported here: `use inception_tests::*`.
+//! By concern: [`docker`](mod@docker) (commands, waits, ports, the container and network
+//! guards), [`images`] (the images under test, `inception-init`), [`facts`] (what
+//! docker-compose.yml says: services, secrets, the bonus services' settings), [`stack`] (a
+//! compose project), [`load`] (clients on a running stack), [`https`] (curl and openssl
+//! against the site), and [`cluster`] (the Swarm stack on docker-in-docker nodes, for the
+//! swarm test and the bench). Every item but the cluster's is re-exported here: `use
+//! inception_tests::*`.
 
 pub mod cluster;
 pub mod docker;
