@@ -11,8 +11,9 @@ use std::process::Command;
 
 use anyhow::Context;
 use inception_core::fs;
-use inception_core::log::events;
 use inception_core::pid1::Supervisor;
+
+use crate::events;
 
 /// The volume: what php-fpm (and nginx, read-only) serve.
 pub const WEBROOT: &str = "/var/www/html";

@@ -17,12 +17,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use inception_core::db::Database;
-use inception_core::log::events;
 use inception_core::pid1::Supervisor;
 use inception_core::user::Account;
 use inception_core::{fs, rt, sql};
 use serde::Serialize;
 
+use crate::events;
 use crate::settings::{self, Settings};
 
 /// The installer script, as installed in the image.

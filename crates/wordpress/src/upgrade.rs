@@ -28,13 +28,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use inception_core::db::Database;
-use inception_core::log::events;
 use inception_core::pid1::Supervisor;
 use inception_core::probe::fastcgi;
 use inception_core::user::Account;
 use inception_core::{fs, rt, sql};
 use serde::{Deserialize, Serialize};
 
+use crate::events;
 use crate::files::SOURCE;
 use crate::settings::Settings;
 
