@@ -15,17 +15,16 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Stdio};
 
-use inception_core::fs;
 use inception_core::user::Account;
 use serde_json::{Value, json};
 
+use crate::php;
+use crate::version::{ReadError, Version};
+use crate::volume::{WEBROOT, WP_CONFIG};
 use format::{Format, Row};
 
 /// The PHP side, as installed in the image.
 const SCRIPT: &str = "/etc/inception/wp.php";
-
-/// The webroot when `--path` is not given.
-const DEFAULT_PATH: &str = "/var/www/html";
 
 /// The commands this `wp` knows, as `wp help` would list them.
 const SUPPORTED: &[&str] = &[
@@ -152,7 +151,7 @@ impl Invocation {
         let mut inv = Invocation {
             positional: Vec::new(),
             assoc: BTreeMap::new(),
-            path: PathBuf::from(DEFAULT_PATH),
+            path: PathBuf::from(WEBROOT),
             quiet: false,
             version: false,
         };
@@ -287,15 +286,12 @@ struct Php;
 
 impl Backend for Php {
     fn call(&mut self, path: &Path, request: Value) -> Result<Value, Failure> {
-        let mut cmd = crate::install::php_command(SCRIPT, path);
-        if nix::unistd::geteuid().is_root() {
-            Account::lookup("www-data")
-                .map_err(|e| format!("{e:#}"))?
-                .apply(&mut cmd);
-        }
-        let input = fs::stdin_with(request.to_string().as_bytes()).map_err(|e| format!("{e:#}"))?;
-        let out = cmd
-            .stdin(input)
+        let www = match nix::unistd::geteuid().is_root() {
+            true => Some(Account::lookup("www-data").map_err(|e| format!("{e:#}"))?),
+            false => None,
+        };
+        let out = php::with_json(SCRIPT, path, www.as_ref(), &request)
+            .map_err(|e| format!("{e:#}"))?
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .output()
@@ -701,30 +697,25 @@ fn wordpress(path: &Path) -> Result<(), Failure> {
     }
 }
 
-/// `$wp_version` in wp-includes/version.php, as wp-cli reads it.
+/// `$wp_version` in wp-includes/version.php.
 fn wordpress_version(path: &Path) -> Result<String, Failure> {
-    let file = path.join("wp-includes/version.php");
-    let text = std::fs::read_to_string(&file)
-        .map_err(|_| Failure("This does not seem to be a WordPress installation.".into()))?;
-    parse_version(&text).ok_or_else(|| Failure(format!("no $wp_version in {}", file.display())))
-}
-
-/// The first assignment `$wp_version = '…';` (the name also appears in comments).
-fn parse_version(php: &str) -> Option<String> {
-    php.split("$wp_version").skip(1).find_map(|rest| {
-        let rest = rest.trim_start().strip_prefix('=')?.trim_start();
-        let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
-        let rest = &rest[1..];
-        Some(rest[..rest.find(quote)?].to_owned())
-    })
+    match Version::read(path) {
+        Ok(version) => Ok(version.wordpress),
+        Err(ReadError::Unreadable(..)) => Err(Failure(
+            "This does not seem to be a WordPress installation.".into(),
+        )),
+        Err(ReadError::NoVersion(file)) => {
+            Err(Failure(format!("no $wp_version in {}", file.display())))
+        }
+    }
 }
 
 /// `wp config path`: wp-config.php in the webroot, or in its parent (where WordPress
 /// also looks).
 fn config_path(path: &Path) -> Result<Done, Failure> {
     let candidates = [
-        Some(path.join("wp-config.php")),
-        path.parent().map(|p| p.join("wp-config.php")),
+        Some(path.join(WP_CONFIG)),
+        path.parent().map(|p| p.join(WP_CONFIG)),
     ];
     candidates
         .into_iter()
@@ -1039,10 +1030,6 @@ mod tests {
         assert!(sent.is_empty());
         let (r, _) = run_with(&["config", "path"], json!({}));
         assert_eq!(r.unwrap_err().0, "'wp-config.php' not found.");
-        assert_eq!(
-            parse_version("$wp_version = \"6.9\";").as_deref(),
-            Some("6.9")
-        );
     }
 
     #[test]
