@@ -122,7 +122,9 @@ fn an_interrupted_wordpress_install_is_redone_cleanly() {
     stack.sql("DELETE FROM wordpress.wp_options WHERE option_name = 'blogname'; DELETE FROM wordpress.wp_users WHERE user_login = 'writer'");
     stack.compose_ok(&["start", "wordpress"]);
     stack.wait_healthy("wordpress");
-    assert!(logs(&stack.container("wordpress")).contains(events::INSTALL_REDONE));
+    assert!(
+        logs(&stack.container("wordpress")).contains(inception_wordpress::events::INSTALL_REDONE)
+    );
     assert!(
         !stack
             .data()
@@ -610,7 +612,9 @@ fn with_the_replica_restarting_or_redeploying_wordpress_loses_no_request() {
     // WordPress in, and the other found it there.
     let copied: Vec<&str> = ["wordpress", "wordpress-replica"]
         .into_iter()
-        .filter(|s| logs(&stack.container(s)).contains(events::COPYING_WORDPRESS))
+        .filter(|s| {
+            logs(&stack.container(s)).contains(inception_wordpress::events::COPYING_WORDPRESS)
+        })
         .collect();
     assert_eq!(
         copied.len(),

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use inception_core::log::events;
 use inception_tests::*;
+use inception_wordpress::events;
 
 /// A 2×2 PNG: what the upload test sends, and what must be served back, byte for byte.
 const PNG: &[u8] = &[

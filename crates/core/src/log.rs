@@ -39,12 +39,6 @@ pub mod events {
     pub const FIRST_START_COMPLETE: &str = "first start complete";
     /// mariadb: an interrupted first start was found (its marker); it is redone.
     pub const FIRST_START_REDONE: &str = "an earlier first start was interrupted; redoing it";
-    /// wordpress: an interrupted install was found (its marker); it is redone.
-    pub const INSTALL_REDONE: &str = "redoing an interrupted install";
-    /// wordpress: WordPress's files are being copied into the volume.
-    pub const COPYING_WORDPRESS: &str = "copying WordPress";
-    /// wordpress: the volume's WordPress is being upgraded to the image's.
-    pub const UPGRADING_WORDPRESS: &str = "upgrading WordPress";
     /// mariadb, Galera member: it starts a new cluster from its data.
     pub const GALERA_BOOTSTRAP: &str = "bootstrapping the cluster from this member";
     /// mariadb, Galera member: it joins the running members.

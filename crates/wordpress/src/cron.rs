@@ -16,10 +16,9 @@ use inception_core::fs;
 use inception_core::pid1::Supervisor;
 use inception_core::user::Account;
 
-use crate::install::php_command;
+use crate::php;
+use crate::volume::CRON_LOCK;
 
-/// In the shared copy (hidden: nginx serves no dot file).
-pub const LOCK: &str = ".inception-cron.lock";
 /// WP-Cron's own granularity: events are scheduled to the second, checked every minute.
 const EVERY: Duration = Duration::from_secs(60);
 
@@ -28,7 +27,7 @@ pub fn start(sup: &'static Supervisor, shared: PathBuf, webroot: PathBuf, www: A
     std::thread::spawn(move || {
         loop {
             std::thread::sleep(EVERY);
-            let held = match fs::Lock::try_exclusive(&shared.join(LOCK)) {
+            let held = match fs::Lock::try_exclusive(&shared.join(CRON_LOCK)) {
                 Ok(Some(held)) => held,
                 // Another replica runs them.
                 Ok(None) => continue,
@@ -38,8 +37,7 @@ pub fn start(sup: &'static Supervisor, shared: PathBuf, webroot: PathBuf, www: A
                 }
             };
             let started = Instant::now();
-            let mut cmd = php_command("wp-cron.php", &webroot);
-            www.apply(&mut cmd);
+            let mut cmd = php::command("wp-cron.php", &webroot, Some(&www));
             match sup.run(&mut cmd) {
                 Ok(()) => tracing::info!(
                     elapsed_ms = started.elapsed().as_millis() as u64,

@@ -7,18 +7,14 @@ use std::time::Instant;
 
 use anyhow::Context;
 use inception_core::config::Config;
-use inception_core::db::Database;
 use inception_core::retry::Backoff;
 use inception_core::user::Account;
 use inception_core::{fs, pid1, rt};
 
-use crate::files::{self, SOURCE, WEBROOT};
 use crate::settings::Settings;
 use crate::upgrade::{self, Upgrade};
-use crate::{cron, install, mail, wpconfig};
-
-/// Held during the setup, in the volume (hidden: nginx serves no dot file).
-const SETUP_LOCK: &str = ".inception-setup.lock";
+use crate::volume::{SETUP_LOCK, SOURCE, WEBROOT};
+use crate::{cron, files, install, mail, wpconfig};
 
 /// Prepares WordPress, then runs `argv` (php-fpm) until it ends.
 pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
@@ -50,24 +46,19 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     wpconfig::write(site, &settings, &www)?;
 
     let db = &settings.db;
-    let target = Database {
-        address: db.host.clone(),
-        user: db.user.clone(),
-        password: db.password.clone(),
-        database: Some(db.name.clone()),
-    };
+    let target = &db.connection;
     tracing::info!(host = %target.address, timeout_s = db.wait.as_secs(), "waiting for the database");
     rt::block_on(target.wait_ready(Backoff::with_timeout(db.wait)))??;
     Upgrade {
         sup,
-        target: &target,
+        target,
         webroot: site,
         settings: &settings,
         www: &www,
         service: &argv,
     }
     .ensure()?;
-    install::ensure(sup, &target, site, &settings, &www)?;
+    install::ensure(sup, target, site, &settings, &www)?;
     if site != webroot {
         // Under the lock: a replica upgrading the shared copy is not copied half-way.
         files::private_copy(Path::new(SOURCE), site, webroot)?;

@@ -11,17 +11,10 @@ use std::process::Command;
 
 use anyhow::Context;
 use inception_core::fs;
-use inception_core::log::events;
 use inception_core::pid1::Supervisor;
 
-/// The volume: what php-fpm (and nginx, read-only) serve.
-pub const WEBROOT: &str = "/var/www/html";
-/// WordPress as shipped in the image (from Debian's package, symlinks resolved).
-pub const SOURCE: &str = "/usr/src/wordpress";
-/// Where the copy is staged, inside the volume so that renames are atomic.
-const STAGING: &str = ".inception-staging";
-/// Present once the copy is complete.
-const COMPLETE: &str = "wp-includes/version.php";
+use crate::events;
+use crate::volume::{STAGING, UPLOADS, VERSION_PHP, WP_CONTENT, WP_INCLUDES};
 
 /// Copies WordPress into `webroot` unless it is there. Returns whether it copied.
 pub fn ensure(sup: &Supervisor, source: &Path, webroot: &Path) -> anyhow::Result<bool> {
@@ -31,7 +24,7 @@ pub fn ensure(sup: &Supervisor, source: &Path, webroot: &Path) -> anyhow::Result
         std::fs::remove_dir_all(&staging)
             .with_context(|| format!("cannot remove {}", staging.display()))?;
     }
-    if webroot.join(COMPLETE).exists() {
+    if webroot.join(VERSION_PHP).exists() {
         return Ok(false);
     }
     tracing::info!(from = %source.display(), to = %webroot.display(), "{}", events::COPYING_WORDPRESS);
@@ -45,7 +38,7 @@ pub fn ensure(sup: &Supervisor, source: &Path, webroot: &Path) -> anyhow::Result
         .map(|e| e.map(|e| e.file_name()))
         .collect::<Result<_, _>>()?;
     // wp-includes last: it holds the completion mark.
-    entries.sort_by_key(|name| (name == "wp-includes", name.clone()));
+    entries.sort_by_key(|name| (name == WP_INCLUDES, name.clone()));
     for name in entries {
         let target = webroot.join(&name);
         if target.symlink_metadata().is_ok() {
@@ -58,9 +51,6 @@ pub fn ensure(sup: &Supervisor, source: &Path, webroot: &Path) -> anyhow::Result
         .with_context(|| format!("cannot remove {}", staging.display()))?;
     Ok(true)
 }
-
-/// Uploads: the one part of a cluster's private copies that stays shared.
-const UPLOADS: &str = "wp-content/uploads";
 
 /// In a cluster (`WP_SHARED_DIR`), the code php-fpm runs: a private copy of the shared site
 /// in `webroot`, a tmpfs of this replica, made at every start once the setup is done, with
@@ -98,7 +88,7 @@ fn copy_code(source: &Path, shared: &Path, webroot: &Path) -> anyhow::Result<()>
     }
     let started = std::time::Instant::now();
     let version = |root: &Path| {
-        let path = root.join(COMPLETE);
+        let path = root.join(VERSION_PHP);
         std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))
     };
     let same_core = version(source)? == version(shared)?;
@@ -114,7 +104,7 @@ fn copy_code(source: &Path, shared: &Path, webroot: &Path) -> anyhow::Result<()>
         if name.as_encoded_bytes().starts_with(b".") {
             continue;
         }
-        let from = if name != "wp-content" && core_names.contains(&name) {
+        let from = if name != WP_CONTENT && core_names.contains(&name) {
             core
         } else {
             shared
@@ -129,7 +119,7 @@ fn copy_code(source: &Path, shared: &Path, webroot: &Path) -> anyhow::Result<()>
     if !uploads.exists() {
         std::fs::create_dir(&uploads)
             .with_context(|| format!("cannot create {}", uploads.display()))?;
-        let wp_content = std::fs::metadata(shared.join("wp-content"))?;
+        let wp_content = std::fs::metadata(shared.join(WP_CONTENT))?;
         use std::os::unix::fs::MetadataExt;
         fs::chown(&uploads, wp_content.uid(), wp_content.gid())?;
     }
@@ -176,7 +166,7 @@ mod tests {
         let dir = scratch("private-copy");
         let (image, shared, own) = (dir.join("image"), dir.join("shared"), dir.join("own"));
         for root in [&image, &shared] {
-            write(&root.join(COMPLETE), "6.8");
+            write(&root.join(VERSION_PHP), "6.8");
             write(&root.join("index.php"), "core");
             write(&root.join("wp-content/themes/t/style.css"), "image theme");
         }
@@ -205,7 +195,7 @@ mod tests {
         assert!(!own.join(".inception-setup.lock").exists());
 
         // A shared copy of another version (an upgrade rolled back) gives its own core.
-        write(&shared.join(COMPLETE), "6.1");
+        write(&shared.join(VERSION_PHP), "6.1");
         std::fs::remove_dir_all(shared.join(UPLOADS)).unwrap();
         copy_code(&image, &shared, &own).unwrap();
         assert_eq!(

@@ -12,27 +12,25 @@
 //! installs again.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use anyhow::Context;
 use inception_core::db::Database;
-use inception_core::log::events;
 use inception_core::pid1::Supervisor;
 use inception_core::user::Account;
 use inception_core::{fs, rt, sql};
 use serde::Serialize;
 
+use crate::events;
+use crate::php;
 use crate::settings::{self, Settings};
+use crate::volume::INSTALLING;
 
 /// The installer script, as installed in the image.
 pub const SCRIPT: &str = "/etc/inception/install.php";
 
-/// Present in the webroot while an install is in progress.
-const MARKER: &str = ".inception-installing";
-
 fn marker(webroot: &Path) -> fs::Marker {
-    fs::Marker::new(webroot.join(MARKER))
+    fs::Marker::new(webroot.join(INSTALLING))
 }
 
 /// How long one state query may take.
@@ -168,8 +166,7 @@ pub struct Install<'a> {
     admin: NewUser<'a>,
 }
 
-/// What install.php reads on its standard input, as one JSON object (passwords included,
-/// so not in its environment or arguments).
+/// What install.php reads on its standard input, as one JSON object ([`php::with_json`]).
 #[derive(Serialize)]
 pub struct Plan<'a> {
     /// Drop this prefix's tables first.
@@ -216,31 +213,8 @@ pub fn ensure(
 
 /// Runs install.php with `plan` on its standard input.
 fn run(sup: &Supervisor, webroot: &Path, plan: &Plan, www: &Account) -> anyhow::Result<()> {
-    let mut cmd = php_command(SCRIPT, webroot);
-    cmd.stdin(fs::stdin_with(&serde_json::to_vec(plan)?)?);
-    www.apply(&mut cmd);
+    let mut cmd = php::with_json(SCRIPT, webroot, Some(www), plan)?;
     sup.run(&mut cmd).context("installing WordPress failed")
-}
-
-/// The PHP CLI running `script` in `webroot`, with a clean environment (the container's
-/// holds the secrets' file names, never needed by WordPress).
-pub fn php_command(script: &str, webroot: &Path) -> Command {
-    let mut cmd = Command::new("php");
-    cmd.args([
-        "-d",
-        "display_errors=stderr",
-        "-d",
-        "memory_limit=256M",
-        "-f",
-        script,
-    ])
-    .current_dir(webroot)
-    .env_clear()
-    .env(
-        "PATH",
-        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    );
-    cmd
 }
 
 #[cfg(test)]

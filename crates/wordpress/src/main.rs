@@ -1,23 +1,12 @@
-//! `inception-wordpress`: PID 1 of the wordpress container.
-//!
-//! `entrypoint.rs` is the start-up sequence; `settings.rs` what it reads; `files.rs`,
-//! `wpconfig.rs`, `mail.rs` and `install.rs` its steps. Called as `wp`, it is `wp.rs`, a subset of wp-cli. `health` pings php-fpm's pool over FastCGI.
-
-mod cron;
-mod entrypoint;
-mod files;
-mod install;
-mod mail;
-mod settings;
-mod upgrade;
-mod wp;
-mod wpconfig;
+//! The `inception-wordpress` binary: PID 1 of the wordpress container, or `wp` when called
+//! by that name (the crate's library does the work).
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use inception_core::cli::{self, Service};
 use inception_core::probe::fastcgi;
+use inception_wordpress::{entrypoint, wp};
 
 fn main() -> ExitCode {
     // Called as `wp` (/usr/local/bin/wp links here): the wp-cli subset.

@@ -8,28 +8,30 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use inception_core::config::{Config, ConfigError, Redis, Site, Source};
+use inception_core::db;
 
-use crate::files::WEBROOT;
 use crate::mail::Smtp;
+use crate::volume::WEBROOT;
 
 /// Roles the second user may have: anything but administrator.
 pub const ROLES: &[&str] = &["subscriber", "contributor", "author", "editor"];
 
-/// Database connection.
+/// The site's database.
 #[derive(Clone)]
 pub struct Database {
-    /// `host` or `host:port`.
-    pub host: String,
-    /// Database name.
-    pub name: String,
-    /// Account.
-    pub user: String,
-    /// Its password.
-    pub password: String,
+    /// The server (`host` or `host:port`), the account, and the database (always set).
+    pub connection: db::Database,
     /// Prefix of WordPress's tables.
     pub table_prefix: String,
     /// How long to wait for the database at start.
     pub wait: Duration,
+}
+
+impl Database {
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        self.connection.database.as_deref().unwrap_or_default()
+    }
 }
 
 /// A WordPress account to create.
@@ -86,11 +88,14 @@ impl Settings {
                 "only letters, digits and _ are allowed",
             ));
         }
+        let name = cfg.required(&["WORDPRESS_DB_NAME", "MYSQL_DATABASE"])?;
         let db = Database {
-            host,
-            name: cfg.required(&["WORDPRESS_DB_NAME", "MYSQL_DATABASE"])?,
-            user: cfg.required(&["WORDPRESS_DB_USER", "MYSQL_USER"])?,
-            password: cfg.required(&["WORDPRESS_DB_PASSWORD", "MYSQL_PASSWORD"])?,
+            connection: db::Database {
+                address: host,
+                user: cfg.required(&["WORDPRESS_DB_USER", "MYSQL_USER"])?,
+                password: cfg.required(&["WORDPRESS_DB_PASSWORD", "MYSQL_PASSWORD"])?,
+                database: Some(name),
+            },
             table_prefix,
             wait: Duration::from_secs(cfg.parse_or(&["WORDPRESS_DB_WAIT_TIMEOUT"], 60)?),
         };
@@ -202,8 +207,8 @@ pub(crate) mod tests {
     #[test]
     fn defaults_and_official_names() {
         let s = env(&[("WORDPRESS_DB_NAME", "other")]).unwrap();
-        assert_eq!(s.db.name, "other");
-        assert_eq!(s.db.host, "mariadb");
+        assert_eq!(s.db.name(), "other");
+        assert_eq!(s.db.connection.address, "mariadb");
         assert_eq!(s.role, "author");
         assert_eq!(s.home_url(), "https://login.42.fr");
     }

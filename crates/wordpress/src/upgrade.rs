@@ -6,7 +6,7 @@
 //! does it, with a way back:
 //!
 //! 1. **Set aside**: the core files (everything but `wp-content/` and `wp-config.php`) are
-//!    copied, and the database dumped consistently, to [`KEPT`]`/wordpress-OLD/` in the
+//!    copied, and the database dumped consistently, to [`UPGRADES`]`/wordpress-OLD/` in the
 //!    volume. Nothing else changes before that copy is complete.
 //! 2. **Replace**: under WordPress's maintenance mode, the image's core files are copied
 //!    over the old ones (`wp-includes/version.php` last; files the site added stay), new
@@ -16,7 +16,7 @@
 //!    answer 200.
 //!
 //! Any failure puts the set-aside files and the dump back, and the old version starts. A
-//! journal ([`JOURNAL`]) records the step reached, so that a start after a kill finishes the
+//! journal ([`UPGRADE_JOURNAL`]) records the step reached, so that a start after a kill finishes the
 //! replacement or the rollback it interrupted; a kill while setting aside starts over.
 //! A volume or database newer than the image is refused before anything is touched.
 
@@ -28,26 +28,24 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use inception_core::db::Database;
-use inception_core::log::events;
 use inception_core::pid1::Supervisor;
 use inception_core::probe::fastcgi;
 use inception_core::user::Account;
 use inception_core::{fs, rt, sql};
 use serde::{Deserialize, Serialize};
 
-use crate::files::SOURCE;
+use crate::events;
+use crate::php;
 use crate::settings::Settings;
+use crate::version::{Version, compare};
+use crate::volume::{
+    MAINTENANCE, SOURCE, UPGRADE_JOURNAL, UPGRADES, VERSION_PHP, WP_CONFIG, WP_CONTENT,
+};
 
 /// The database step, as installed in the image.
 pub const SCRIPT: &str = "/etc/inception/upgrade.php";
-/// Where replaced versions are kept, in the volume (hidden: nginx serves no dot file).
-pub const KEPT: &str = ".inception-upgrades";
-/// The upgrade in progress, in the volume.
-const JOURNAL: &str = ".inception-upgrade.json";
-/// WordPress's maintenance mode: while it exists (and is recent), pages answer 503.
-const MAINTENANCE: &str = ".maintenance";
 /// What is never set aside nor replaced: the site's own.
-const SITE_OWN: [&str; 2] = ["wp-content", "wp-config.php"];
+const SITE_OWN: [&str; 2] = [WP_CONTENT, WP_CONFIG];
 /// The check's php-fpm: its configuration file (on the container's tmpfs) and its pool.
 const CHECK_CONFIG: &str = "/run/php/inception-upgrade-check.conf";
 const CHECK_POOL_ADDRESS: &str = "127.0.0.1:9009";
@@ -67,69 +65,6 @@ decorate_workers_output = no
 security.limit_extensions = .php
 ";
 const QUERY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A WordPress release: `$wp_version` and `$wp_db_version` of `wp-includes/version.php`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Version {
-    pub wordpress: String,
-    pub db: u64,
-}
-
-impl Version {
-    /// The version of the WordPress in `root`.
-    pub fn read(root: &Path) -> anyhow::Result<Version> {
-        let path = root.join("wp-includes/version.php");
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        Version::parse(&text).with_context(|| format!("{} names no version", path.display()))
-    }
-
-    /// Reads `$wp_version = '…';` and `$wp_db_version = N;`.
-    pub fn parse(text: &str) -> Option<Version> {
-        let value = |name: &str| {
-            text.lines().find_map(|l| {
-                let rest = l
-                    .trim()
-                    .strip_prefix(name)?
-                    .trim_start()
-                    .strip_prefix('=')?;
-                Some(
-                    rest.trim()
-                        .trim_end_matches(';')
-                        .trim()
-                        .trim_matches('\'')
-                        .to_owned(),
-                )
-            })
-        };
-        Some(Version {
-            wordpress: value("$wp_version")?,
-            db: value("$wp_db_version")?.parse().ok()?,
-        })
-    }
-}
-
-/// Compares two WordPress versions as PHP's `version_compare` does for them: numeric
-/// components, a missing one counting as 0 (6.8 = 6.8.0), and a pre-release (6.9-RC1)
-/// before its release.
-pub fn compare(a: &str, b: &str) -> Ordering {
-    let split = |v: &str| {
-        let (release, pre) = v.split_once('-').unwrap_or((v, ""));
-        let nums: Vec<u64> = release.split('.').map(|n| n.parse().unwrap_or(0)).collect();
-        (nums, pre.to_owned())
-    };
-    let ((mut x, xp), (mut y, yp)) = (split(a), split(b));
-    let len = x.len().max(y.len());
-    x.resize(len, 0);
-    y.resize(len, 0);
-    x.cmp(&y)
-        .then_with(|| match (xp.is_empty(), yp.is_empty()) {
-            (true, true) => Ordering::Equal,
-            (true, false) => Ordering::Greater,
-            (false, true) => Ordering::Less,
-            (false, false) => xp.cmp(&yp),
-        })
-}
 
 /// What the versions call for.
 #[derive(Debug, PartialEq)]
@@ -199,7 +134,7 @@ struct Journal {
 /// Refuses to start on a volume whose files are newer than the image's, before anything is
 /// written to it (the database's version is checked by [`ensure`]).
 pub fn refuse_downgrade(webroot: &Path) -> anyhow::Result<()> {
-    if webroot.join(JOURNAL).exists() {
+    if webroot.join(UPGRADE_JOURNAL).exists() {
         return Ok(());
     }
     let (files, image) = (Version::read(webroot)?, Version::read(Path::new(SOURCE))?);
@@ -262,7 +197,7 @@ impl Upgrade<'_> {
                 tracing::warn!(from = %journal.from.wordpress, "an upgrade was interrupted while setting the old version aside; starting it over");
                 let partial = self.kept(&journal.from).with_extension("partial");
                 fs::remove_dir_all(&partial)?;
-                fs::remove_file(&self.webroot.join(JOURNAL))
+                fs::remove_file(&self.webroot.join(UPGRADE_JOURNAL))
             }
             Step::Replace if journal.to == image => {
                 tracing::warn!(from = %journal.from.wordpress, to = %journal.to.wordpress, "finishing an interrupted upgrade");
@@ -297,7 +232,7 @@ impl Upgrade<'_> {
         let started = Instant::now();
         match self.replace(&mut journal) {
             Ok(()) => {
-                fs::remove_file(&self.webroot.join(JOURNAL))?;
+                fs::remove_file(&self.webroot.join(UPGRADE_JOURNAL))?;
                 tracing::info!(
                     from = %journal.from.wordpress,
                     to = %journal.to.wordpress,
@@ -323,11 +258,15 @@ impl Upgrade<'_> {
         self.replace_files(&mut journal.added)?;
         self.write_journal(journal)?;
         tracing::info!(to = %journal.to.wordpress, "upgrading the database");
+        let input = serde_json::json!({ "home": self.settings.home_url() });
         let out = self
-            .php(
+            .sup
+            .output(&mut php::with_json(
                 SCRIPT,
-                &serde_json::json!({ "home": self.settings.home_url() }),
-            )
+                self.webroot,
+                Some(self.www),
+                &input,
+            )?)
             .context("the database upgrade failed")?;
         let answer: serde_json::Value = serde_json::from_slice(&out)
             .with_context(|| format!("{SCRIPT} answered {}", String::from_utf8_lossy(&out)))?;
@@ -342,7 +281,7 @@ impl Upgrade<'_> {
     /// WordPress's `$_old_files` lists.
     fn replace_files(&self, added: &mut Vec<String>) -> anyhow::Result<()> {
         let source = Path::new(SOURCE);
-        let version = source.join("wp-includes/version.php");
+        let version = source.join(VERSION_PHP);
         for name in entries(source)? {
             if !SITE_OWN.contains(&name.as_str()) {
                 fs::copy_over(
@@ -352,13 +291,9 @@ impl Upgrade<'_> {
                 )?;
             }
         }
-        fs::copy_over(
-            &version,
-            &self.webroot.join("wp-includes/version.php"),
-            None,
-        )?;
+        fs::copy_over(&version, &self.webroot.join(VERSION_PHP), None)?;
         for kind in ["themes", "plugins"] {
-            let dir = Path::new("wp-content").join(kind);
+            let dir = Path::new(WP_CONTENT).join(kind);
             for name in entries(&source.join(&dir))? {
                 let path = dir.join(&name);
                 if self.webroot.join(&path).symlink_metadata().is_err() {
@@ -395,7 +330,7 @@ impl Upgrade<'_> {
             .into_iter()
             .filter(|f| {
                 let p = Path::new(f);
-                !f.starts_with("wp-content")
+                !f.starts_with(WP_CONTENT)
                     && p.components()
                         .all(|c| matches!(c, std::path::Component::Normal(_)))
             })
@@ -458,7 +393,7 @@ impl Upgrade<'_> {
         self.restore(&dump)
             .context("cannot put the database back")?;
         fs::remove_file(&maintenance)?;
-        fs::remove_file(&self.webroot.join(JOURNAL))?;
+        fs::remove_file(&self.webroot.join(UPGRADE_JOURNAL))?;
         tracing::error!(
             from = %journal.from.wordpress,
             to = %journal.to.wordpress,
@@ -533,7 +468,7 @@ impl Upgrade<'_> {
             "--add-drop-table",
         ])
         .arg(format!("--result-file={}", to.display()))
-        .arg(&self.settings.db.name)
+        .arg(self.settings.db.name())
         .args(&tables);
         self.sup.run(&mut cmd).context("mariadb-dump failed")
     }
@@ -555,7 +490,7 @@ impl Upgrade<'_> {
         let dump =
             std::fs::File::open(from).with_context(|| format!("cannot open {}", from.display()))?;
         let mut cmd = self.target.client_command("mariadb");
-        cmd.arg(&self.settings.db.name).stdin(dump);
+        cmd.arg(self.settings.db.name()).stdin(dump);
         self.sup.run(&mut cmd).context("loading the dump failed")
     }
 
@@ -598,22 +533,14 @@ impl Upgrade<'_> {
         Ok(version.first().and_then(|v| v.trim().parse().ok()))
     }
 
-    /// A PHP script run as www-data in the webroot, `input` on its standard input.
-    fn php(&self, script: &str, input: &serde_json::Value) -> anyhow::Result<Vec<u8>> {
-        let mut cmd = crate::install::php_command(script, self.webroot);
-        cmd.stdin(fs::stdin_with(&serde_json::to_vec(input)?)?);
-        self.www.apply(&mut cmd);
-        self.sup.output(&mut cmd)
-    }
-
     fn kept(&self, version: &Version) -> PathBuf {
         self.webroot
-            .join(KEPT)
+            .join(UPGRADES)
             .join(format!("wordpress-{}", version.wordpress))
     }
 
     fn journal(&self) -> anyhow::Result<Option<Journal>> {
-        let path = self.webroot.join(JOURNAL);
+        let path = self.webroot.join(UPGRADE_JOURNAL);
         match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map(Some)
@@ -625,7 +552,7 @@ impl Upgrade<'_> {
 
     fn write_journal(&self, journal: &Journal) -> anyhow::Result<()> {
         fs::write_atomic(
-            &self.webroot.join(JOURNAL),
+            &self.webroot.join(UPGRADE_JOURNAL),
             &serde_json::to_vec_pretty(journal)?,
             0o600,
         )
@@ -654,32 +581,7 @@ fn remove_any(path: &Path) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn v(wordpress: &str, db: u64) -> Version {
-        Version {
-            wordpress: wordpress.into(),
-            db,
-        }
-    }
-
-    #[test]
-    fn versions_are_read_from_version_php() {
-        let text = "<?php\n/**\n * The WordPress version string.\n */\n$wp_version = '6.8.12';\n\n\
-                    /** Holds the WordPress DB revision */\n$wp_db_version = 60421;\n\
-                    $tinymce_version = '49110-20250317';\n";
-        assert_eq!(Version::parse(text), Some(v("6.8.12", 60421)));
-        assert_eq!(Version::parse("<?php\n$wp_version = '6.1';\n"), None);
-    }
-
-    #[test]
-    fn versions_compare_as_php_compares_them() {
-        use Ordering::*;
-        assert_eq!(compare("6.1.9", "6.8.12"), Less);
-        assert_eq!(compare("6.8.12", "6.8.9"), Greater);
-        assert_eq!(compare("6.8", "6.8.0"), Equal);
-        assert_eq!(compare("6.9-RC1", "6.9"), Less);
-        assert_eq!(compare("10.0", "9.9.9"), Greater);
-    }
+    use crate::version::tests::v;
 
     #[test]
     fn an_older_site_is_upgraded_a_newer_one_refused() {

@@ -2,71 +2,35 @@
 //! (`/usr/local/bin/wp` links to this binary; `main` dispatches on the name it is called by).
 //!
 //! The command line is read here as wp-cli reads it (positional arguments, `--key=value`,
-//! `--flag`, `--no-flag`, the globals `--allow-root`, `--path`, `--quiet`), and the output
-//! formats are ours (`format.rs`). The work is WordPress's: `/etc/inception/wp.php`
+//! `--flag`, `--no-flag`, the globals `--allow-root`, `--path`, `--quiet`); one table,
+//! [`COMMANDS`], says which commands there are, what arguments they need and what does
+//! them. Commands answer values (`answer.rs`), written in wp-cli's output formats, which are
+//! ours (`format.rs`). The work is WordPress's: `/etc/inception/wp.php`
 //! (srcs/requirements/wordpress/conf) loads it and answers one JSON request on its standard
 //! input with one JSON answer, run by the PHP CLI as `www-data` even when called by root.
 //! `core version`, `config path` and `--version` read files and need no PHP.
 
+mod answer;
 mod format;
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Stdio};
 
-use inception_core::fs;
 use inception_core::user::Account;
 use serde_json::{Value, json};
 
+use crate::php;
+use crate::version::{ReadError, Version};
+use crate::volume::{WEBROOT, WP_CONFIG};
+use Handler::{Action, Get, List, Run};
+pub use answer::Done;
+use answer::{Answer, Body};
 use format::{Format, Row};
 
 /// The PHP side, as installed in the image.
 const SCRIPT: &str = "/etc/inception/wp.php";
-
-/// The webroot when `--path` is not given.
-const DEFAULT_PATH: &str = "/var/www/html";
-
-/// The commands this `wp` knows, as `wp help` would list them.
-const SUPPORTED: &[&str] = &[
-    "core is-installed",
-    "core version",
-    "config path",
-    "config get <name>",
-    "config list",
-    "option get <key>",
-    "option update <key> <value>",
-    "option list",
-    "user list",
-    "user get <user>",
-    "user create <login> <email>",
-    "user update <user>...",
-    "user delete <user>...",
-    "post list",
-    "post get <id>",
-    "post create",
-    "post update <id>...",
-    "post delete <id>...",
-    "comment list",
-    "comment create",
-    "comment delete <id>...",
-    "comment approve <id>...",
-    "plugin list",
-    "plugin activate <plugin>...",
-    "plugin deactivate <plugin>...",
-    "plugin install <zip file>",
-    "theme list",
-    "theme activate <theme>",
-    "db check",
-    "db query <sql>",
-    "cache flush",
-    "mail test <to>",
-    "cron event list",
-    "cron event run",
-    "rewrite flush",
-    "search-replace <old> <new> [<table>...]",
-    "--version",
-];
 
 /// A list command's objects: the prefix of their field names, their id field and the
 /// fields wp-cli shows by default.
@@ -128,9 +92,125 @@ const CRON_EVENT: Object = Object {
     fields: &["hook", "next_run_gmt", "next_run_relative", "recurrence"],
 };
 
-/// Commands of one word, and commands of three words (by their first two).
-const SINGLES: &[&str] = &["search-replace"];
-const GROUPS: &[&str] = &["cron event"];
+/// One command of this `wp`. [`COMMANDS`] drives `wp help`, the check of the positional
+/// arguments and the dispatch.
+struct Command {
+    /// Its words, as typed (`cron event list`).
+    name: &'static str,
+    /// Its arguments, as `wp help` lists them.
+    usage: &'static str,
+    /// How many positional arguments it needs at least.
+    arity: usize,
+    /// wp-cli's synopsis (after the name), which "Too few arguments" shows: `usage` unless
+    /// given.
+    synopsis: &'static str,
+    /// What it does.
+    handler: Handler,
+}
+
+/// How a command is carried out.
+#[derive(Clone, Copy)]
+enum Handler {
+    /// `wp <object> list`: [`list`].
+    List(&'static Object),
+    /// `wp <object> get <id>`: [`get`].
+    Get(&'static Object),
+    /// A change wp.php makes: [`action`].
+    Action,
+    /// A command of its own.
+    Run(fn(&mut Request) -> Result<Answer, Failure>),
+}
+
+/// A row of [`COMMANDS`].
+const fn command(
+    name: &'static str,
+    usage: &'static str,
+    arity: usize,
+    handler: Handler,
+) -> Command {
+    Command {
+        name,
+        usage,
+        arity,
+        synopsis: usage,
+        handler,
+    }
+}
+
+impl Command {
+    /// The command, with wp-cli's synopsis where it says more than `usage`.
+    const fn synopsis(self, synopsis: &'static str) -> Command {
+        Command { synopsis, ..self }
+    }
+}
+
+/// The commands this `wp` knows, in the order `wp help` lists them.
+const COMMANDS: &[Command] = &[
+    command("core is-installed", "", 0, Run(is_installed)),
+    command("core version", "", 0, Run(core_version)),
+    command("config path", "", 0, Run(config_path)),
+    command("config get", "<name>", 1, Run(value_get)).synopsis("<name> [--format=<format>]"),
+    command("config list", "", 0, List(&CONFIG)),
+    command("option get", "<key>", 1, Run(value_get)).synopsis("<name> [--format=<format>]"),
+    command("option update", "<key> <value>", 2, Action)
+        .synopsis("<key> <value> [--format=<format>]"),
+    command("option list", "", 0, List(&OPTION)),
+    command("user list", "", 0, List(&USER)),
+    command("user get", "<user>", 1, Get(&USER))
+        .synopsis("<user> [--field=<field>] [--format=<format>]"),
+    command("user create", "<login> <email>", 2, Action).synopsis(
+        "<user-login> <user-email> [--role=<role>] [--user_pass=<password>] [--porcelain]",
+    ),
+    command("user update", "<user>...", 1, Action),
+    command("user delete", "<user>...", 1, Action),
+    command("post list", "", 0, List(&POST)),
+    command("post get", "<id>", 1, Get(&POST))
+        .synopsis("<id> [--field=<field>] [--format=<format>]"),
+    command("post create", "", 0, Action),
+    command("post update", "<id>...", 1, Action),
+    command("post delete", "<id>...", 1, Action),
+    command("comment list", "", 0, List(&COMMENT)),
+    command("comment create", "", 0, Action),
+    command("comment delete", "<id>...", 1, Action),
+    command("comment approve", "<id>...", 1, Action),
+    command("plugin list", "", 0, List(&PLUGIN)),
+    command("plugin activate", "<plugin>...", 1, Action),
+    command("plugin deactivate", "<plugin>...", 1, Action),
+    command("plugin install", "<zip file>", 1, Run(plugin_install))
+        .synopsis("<zip file> [--activate] [--force]"),
+    command("theme list", "", 0, List(&THEME)),
+    command("theme activate", "<theme>", 1, Action),
+    command("db check", "", 0, Run(db_check)),
+    command("db query", "<sql>", 1, Run(db_query)),
+    command("cache flush", "", 0, Action),
+    command("mail test", "<to>", 1, Action).synopsis("<to-address>"),
+    command("cron event list", "", 0, List(&CRON_EVENT)),
+    command("cron event run", "", 0, Action),
+    command("rewrite flush", "", 0, Action),
+    command(
+        "search-replace",
+        "<old> <new> [<table>...]",
+        2,
+        Run(search_replace),
+    )
+    .synopsis("<old> <new> [<table>...] [--dry-run] [--skip-columns=<columns>]"),
+];
+
+/// `wp --version`, listed after the commands.
+const VERSION_OPTION: &str = "--version";
+
+/// The commands as `wp help` lists them.
+fn supported() -> Vec<String> {
+    let mut lines: Vec<String> = COMMANDS
+        .iter()
+        .map(|c| match c.usage {
+            "" => c.name.to_owned(),
+            usage => format!("{} {usage}", c.name),
+        })
+        .collect();
+    lines.push(VERSION_OPTION.to_owned());
+    lines
+}
 
 /// A command line, read as wp-cli reads it.
 #[derive(Debug, PartialEq)]
@@ -152,7 +232,7 @@ impl Invocation {
         let mut inv = Invocation {
             positional: Vec::new(),
             assoc: BTreeMap::new(),
-            path: PathBuf::from(DEFAULT_PATH),
+            path: PathBuf::from(WEBROOT),
             quiet: false,
             version: false,
         };
@@ -188,16 +268,25 @@ impl Invocation {
         inv
     }
 
-    /// The command's name, its first two words (one for `search-replace`, three for
-    /// `cron event ...`), and how many words that is.
+    /// The command named by the first words, one (`search-replace`), three (`cron event
+    /// list`) or two (as typed when no command has that name), and how many words that is.
     fn command(&self) -> (String, usize) {
         let name = |n: usize| {
             let words: Vec<&str> = self.positional.iter().take(n).map(String::as_str).collect();
             words.join(" ")
         };
-        if SINGLES.contains(&name(1).as_str()) {
+        let known = |name: &str| COMMANDS.iter().any(|c| c.name == name);
+        // `cron event`: a group of three-word commands.
+        let group = |name: &str| {
+            COMMANDS.iter().any(|c| {
+                c.name
+                    .rsplit_once(' ')
+                    .is_some_and(|(group, _)| group == name && group.contains(' '))
+            })
+        };
+        if known(&name(1)) {
             (name(1), 1)
-        } else if GROUPS.contains(&name(2).as_str()) && self.positional.len() > 2 {
+        } else if self.positional.len() > 2 && group(&name(2)) {
             (name(3), 3)
         } else {
             (name(2), 2)
@@ -228,53 +317,25 @@ impl<T: Into<String>> From<T> for Failure {
     }
 }
 
-/// What a command prints on success.
-#[derive(Debug, Default, PartialEq)]
-pub struct Done {
-    pub stdout: String,
-    /// Warnings (`Warning: …` lines).
-    pub stderr: String,
-    /// The exit status (`core is-installed` answers with it).
-    pub status: u8,
-}
-
-impl Done {
-    fn out(stdout: String) -> Done {
-        Done {
-            stdout,
-            ..Done::default()
-        }
-    }
-}
-
 /// `wp ARGS...`.
 pub fn main<I: IntoIterator<Item = String>>(args: I) -> ExitCode {
     let mut inv = Invocation::parse(args);
-    let quiet = inv.quiet;
-    let result = run(&mut inv, &mut Php);
+    let done =
+        run(&mut inv, &mut Php).unwrap_or_else(|Failure(message)| Answer::failed(message).output());
+    let text: String = if inv.quiet {
+        done.stdout
+            .lines()
+            .filter(|l| !l.starts_with("Success: "))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    } else {
+        done.stdout
+    };
     let mut stdout = std::io::stdout().lock();
-    match result {
-        Ok(done) => {
-            let text: String = if quiet {
-                done.stdout
-                    .lines()
-                    .filter(|l| !l.starts_with("Success: "))
-                    .map(|l| format!("{l}\n"))
-                    .collect()
-            } else {
-                done.stdout
-            };
-            let _ = stdout.write_all(text.as_bytes());
-            let _ = stdout.flush();
-            eprint!("{}", done.stderr);
-            ExitCode::from(done.status)
-        }
-        Err(Failure(message)) => {
-            let _ = stdout.flush();
-            eprintln!("Error: {message}");
-            ExitCode::from(1)
-        }
-    }
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+    eprint!("{}", done.stderr);
+    ExitCode::from(done.status)
 }
 
 /// Where requests go: WordPress through wp.php, or a stand-in in the tests.
@@ -287,15 +348,12 @@ struct Php;
 
 impl Backend for Php {
     fn call(&mut self, path: &Path, request: Value) -> Result<Value, Failure> {
-        let mut cmd = crate::install::php_command(SCRIPT, path);
-        if nix::unistd::geteuid().is_root() {
-            Account::lookup("www-data")
-                .map_err(|e| format!("{e:#}"))?
-                .apply(&mut cmd);
-        }
-        let input = fs::stdin_with(request.to_string().as_bytes()).map_err(|e| format!("{e:#}"))?;
-        let out = cmd
-            .stdin(input)
+        let www = match nix::unistd::geteuid().is_root() {
+            true => Some(Account::lookup("www-data").map_err(|e| format!("{e:#}"))?),
+            false => None,
+        };
+        let out = php::with_json(SCRIPT, path, www.as_ref(), &request)
+            .map_err(|e| format!("{e:#}"))?
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .output()
@@ -324,218 +382,178 @@ impl Backend for Php {
     }
 }
 
-/// Runs a command line.
+/// Runs a command line: the command named by its first words, once its positional
+/// arguments are there.
 pub fn run(inv: &mut Invocation, php: &mut dyn Backend) -> Result<Done, Failure> {
     if inv.positional.is_empty() {
-        if inv.version {
-            return version(&inv.path);
-        }
-        return Ok(Done::out(help()));
+        let answer = match inv.version {
+            true => version(&inv.path),
+            false => help(),
+        };
+        return Ok(answer.output());
     }
-    let (command, words) = inv.command();
-    let path = inv.path.clone();
-    let needs = |n: usize, usage: &str, inv: &Invocation| -> Result<(), Failure> {
-        if inv.args(words).len() < n {
-            return Err(Failure(format!("Too few arguments. Usage: wp {usage}")));
-        }
-        Ok(())
+    let (name, words) = inv.command();
+    let Some(command) = COMMANDS.iter().find(|c| c.name == name) else {
+        return Err(Failure(format!(
+            "'{name}' is not a supported wp command here. Supported: {}.",
+            supported().join(", ")
+        )));
     };
-    let call = Call {
-        command: &command,
+    if inv.args(words).len() < command.arity {
+        return Err(Failure(format!(
+            "Too few arguments. Usage: wp {name} {}",
+            command.synopsis
+        )));
+    }
+    let mut req = Request {
+        inv,
+        command: command.name,
         words,
-        path: &path,
+        php,
     };
-    match command.as_str() {
-        "core version" => Ok(Done::out(format!("{}\n", wordpress_version(&path)?))),
-        "config path" => config_path(&path),
-        "core is-installed" => {
-            wordpress(&path)?;
-            let a = php.call(&path, json!({"command": command}))?;
-            Ok(Done {
-                status: if a["installed"] == Value::Bool(true) {
-                    0
-                } else {
-                    1
-                },
-                ..Done::default()
-            })
-        }
-        "option get" | "config get" => {
-            needs(1, &format!("{command} <name> [--format=<format>]"), inv)?;
-            let format = inv.take("format");
-            let a = call.request(inv, php)?;
-            Ok(Done::out(value(&a, format.as_deref())))
-        }
-        "option update" => {
-            needs(2, "option update <key> <value> [--format=<format>]", inv)?;
-            action(inv, &call, php)
-        }
-        "option list" => list(inv, &call, php, &OPTION),
-        "config list" => list(inv, &call, php, &CONFIG),
-        "user list" => list(inv, &call, php, &USER),
-        "post list" => list(inv, &call, php, &POST),
-        "comment list" => list(inv, &call, php, &COMMENT),
-        "plugin list" => list(inv, &call, php, &PLUGIN),
-        "theme list" => list(inv, &call, php, &THEME),
-        "cron event list" => list(inv, &call, php, &CRON_EVENT),
-        "user get" => {
-            needs(
-                1,
-                "user get <user> [--field=<field>] [--format=<format>]",
-                inv,
-            )?;
-            get(inv, &call, php, &USER)
-        }
-        "post get" => {
-            needs(
-                1,
-                "post get <id> [--field=<field>] [--format=<format>]",
-                inv,
-            )?;
-            get(inv, &call, php, &POST)
-        }
-        "user create" => {
-            needs(
-                2,
-                "user create <user-login> <user-email> [--role=<role>] [--user_pass=<password>] [--porcelain]",
-                inv,
-            )?;
-            action(inv, &call, php)
-        }
-        "post create" | "comment create" | "cache flush" | "rewrite flush" | "cron event run" => {
-            action(inv, &call, php)
-        }
-        "user update" | "user delete" | "post update" | "post delete" | "comment delete"
-        | "comment approve" | "plugin activate" | "plugin deactivate" => {
-            let what = if command.starts_with("plugin") {
-                "plugin"
-            } else if command.starts_with("user") {
-                "user"
-            } else {
-                "id"
-            };
-            needs(1, &format!("{command} <{what}>..."), inv)?;
-            action(inv, &call, php)
-        }
-        "mail test" => {
-            needs(1, "mail test <to-address>", inv)?;
-            action(inv, &call, php)
-        }
-        "theme activate" => {
-            needs(1, "theme activate <theme>", inv)?;
-            action(inv, &call, php)
-        }
-        "plugin install" => {
-            needs(1, "plugin install <zip file> [--activate] [--force]", inv)?;
-            // The zip is named from where wp was called; wp.php runs in the webroot.
-            let zip = std::path::absolute(&inv.positional[words])
-                .map_err(|e| format!("{}: {e}", inv.positional[words]))?;
-            inv.positional[words] = zip.display().to_string();
-            action(inv, &call, php)
-        }
-        "db check" => db_check(inv, &call, php),
-        "db query" => {
-            needs(1, "db query <sql>", inv)?;
-            let a = call.request(inv, php)?;
-            let fields = names(&a["fields"]);
-            if fields.is_empty() {
-                return Ok(Done::default());
-            }
-            Ok(Done::out(format::render(
-                &rows(&a),
-                &fields,
-                Format::Table,
-                "",
-                false,
-            )))
-        }
-        "search-replace" => {
-            needs(
-                2,
-                "search-replace <old> <new> [<table>...] [--dry-run] [--skip-columns=<columns>]",
-                inv,
-            )?;
-            let format = Format::parse(&inv.take("format").unwrap_or_else(|| "table".into()))?;
-            let a = call.request(inv, php)?;
-            let mut done = Done {
-                stderr: warnings(&a),
-                ..Done::default()
-            };
-            if format == Format::Count {
-                done.stdout = format!("{}\n", format::text(&a["count"]));
-                return Ok(done);
-            }
-            let tty = std::io::stdout().is_terminal();
-            done.stdout = format::render(&rows(&a), &names(&a["fields"]), format, "", tty);
-            done.stdout.push_str(&success_lines(&a));
-            Ok(done)
-        }
-        _ => Err(Failure(format!(
-            "'{command}' is not a supported wp command here. Supported: {}.",
-            SUPPORTED.join(", ")
-        ))),
-    }
+    let answer = match command.handler {
+        List(object) => list(&mut req, object),
+        Get(object) => get(&mut req, object),
+        Action => action(&mut req),
+        Run(handler) => handler(&mut req),
+    }?;
+    Ok(answer.output())
 }
 
-/// A command on its way to wp.php.
-struct Call<'a> {
-    command: &'a str,
+/// A command on its way: its command line, its name and how many words that is, and where
+/// requests go.
+struct Request<'a> {
+    inv: &'a mut Invocation,
+    command: &'static str,
     words: usize,
-    path: &'a Path,
+    php: &'a mut dyn Backend,
 }
 
-impl Call<'_> {
+impl Request<'_> {
+    /// WordPress's directory (`--path`).
+    fn path(&self) -> &Path {
+        &self.inv.path
+    }
+
     /// Sends the command with its positional arguments (after the command's words) and its
     /// associative ones to wp.php.
-    fn request(&self, inv: &Invocation, php: &mut dyn Backend) -> Result<Value, Failure> {
-        wordpress(self.path)?;
-        php.call(
-            self.path,
+    fn send(&mut self) -> Result<Value, Failure> {
+        wordpress(&self.inv.path)?;
+        self.php.call(
+            &self.inv.path,
             json!({
                 "command": self.command,
-                "args": inv.args(self.words),
-                "assoc": inv.assoc,
+                "args": self.inv.args(self.words),
+                "assoc": self.inv.assoc,
             }),
         )
     }
 }
 
-/// A value as `option get` and `config get` print it: arrays and objects as JSON, in the
-/// text wp.php wrote (which keeps their keys' order), scalars as text.
-fn value(a: &Value, format: Option<&str>) -> String {
-    let v = &a["value"];
-    let text = |key: &str| match &a[key] {
-        Value::String(s) => s.clone(),
-        _ => v.to_string(),
-    };
-    match (format, v) {
-        (Some("json"), _) => format!("{}\n", text("json")),
-        (_, Value::Array(_) | Value::Object(_)) => format!("{}\n", text("pretty")),
-        (_, v) => format!("{}\n", format::text(v)),
+/// `wp core is-installed`: the exit status says, nothing is printed.
+fn is_installed(req: &mut Request) -> Result<Answer, Failure> {
+    wordpress(req.path())?;
+    let a = req
+        .php
+        .call(&req.inv.path, json!({"command": req.command}))?;
+    Ok(Answer {
+        status: if a["installed"] == Value::Bool(true) {
+            0
+        } else {
+            1
+        },
+        ..Answer::default()
+    })
+}
+
+/// `wp core version`: read from the files, without PHP.
+fn core_version(req: &mut Request) -> Result<Answer, Failure> {
+    Ok(Body::Lines(vec![wordpress_version(req.path())?]).into())
+}
+
+/// `wp option get`, `wp config get`: one value.
+fn value_get(req: &mut Request) -> Result<Answer, Failure> {
+    let json = req.inv.take("format").as_deref() == Some("json");
+    let a = req.send()?;
+    let text = a[if json { "json" } else { "pretty" }]
+        .as_str()
+        .map(str::to_owned);
+    Ok(Body::Value {
+        value: a["value"].clone(),
+        text,
+        json,
     }
+    .into())
 }
 
 /// A command that changes something: its lines, `Success:` lines and what follows them
 /// (a new user's password), warnings on stderr; `--porcelain`: the new object's id only.
-fn action(inv: &mut Invocation, call: &Call, php: &mut dyn Backend) -> Result<Done, Failure> {
-    let porcelain = inv.assoc.remove("porcelain") == Some(Value::Bool(true));
-    let a = call.request(inv, php)?;
-    let mut out = String::new();
-    if porcelain {
-        out = format!("{}\n", format::text(&a["id"]));
-    } else {
-        for line in names(&a["lines"]) {
-            out.push_str(&format!("{line}\n"));
-        }
-        out.push_str(&success_lines(&a));
+fn action(req: &mut Request) -> Result<Answer, Failure> {
+    let porcelain = req.inv.assoc.remove("porcelain") == Some(Value::Bool(true));
+    let a = req.send()?;
+    let (lines, success) = match porcelain {
+        true => (vec![format::text(&a["id"])], Vec::new()),
+        false => (names(&a["lines"]), names(&a["success"])),
+    };
+    Ok(Answer {
+        body: Body::Lines(lines),
+        success,
+        after: names(&a["after"]),
+        warnings: names(&a["warnings"]),
+        ..Answer::default()
+    })
+}
+
+/// `wp plugin install <zip>`: an action, the zip's path made absolute.
+fn plugin_install(req: &mut Request) -> Result<Answer, Failure> {
+    // The zip is named from where wp was called; wp.php runs in the webroot.
+    let given = &req.inv.positional[req.words];
+    let zip = std::path::absolute(given).map_err(|e| format!("{given}: {e}"))?;
+    req.inv.positional[req.words] = zip.display().to_string();
+    action(req)
+}
+
+/// `wp db query <sql>`: the result's rows, tab-separated with a header; nothing for a
+/// statement without a result.
+fn db_query(req: &mut Request) -> Result<Answer, Failure> {
+    let a = req.send()?;
+    let fields = names(&a["fields"]);
+    if fields.is_empty() {
+        return Ok(Answer::default());
     }
-    for line in names(&a["after"]) {
-        out.push_str(&format!("{line}\n"));
+    Ok(Body::Rows {
+        rows: rows(&a),
+        fields,
+        format: Format::Table,
+        id: "",
+        terminal: false,
     }
-    Ok(Done {
-        stdout: out,
-        stderr: warnings(&a),
-        status: 0,
+    .into())
+}
+
+/// `wp search-replace`: the replacements per column, then the total.
+fn search_replace(req: &mut Request) -> Result<Answer, Failure> {
+    let format = Format::parse(&req.inv.take("format").unwrap_or_else(|| "table".into()))?;
+    let a = req.send()?;
+    let warnings = names(&a["warnings"]);
+    if format == Format::Count {
+        return Ok(Answer {
+            body: Body::Lines(vec![format::text(&a["count"])]),
+            warnings,
+            ..Answer::default()
+        });
+    }
+    Ok(Answer {
+        body: Body::Rows {
+            rows: rows(&a),
+            fields: names(&a["fields"]),
+            format,
+            id: "",
+            terminal: true,
+        },
+        success: names(&a["success"]),
+        warnings,
+        ..Answer::default()
     })
 }
 
@@ -544,20 +562,6 @@ fn names(v: &Value) -> Vec<String> {
     v.as_array()
         .map(|a| a.iter().map(format::text).collect())
         .unwrap_or_default()
-}
-
-fn warnings(a: &Value) -> String {
-    names(&a["warnings"])
-        .iter()
-        .map(|w| format!("Warning: {w}\n"))
-        .collect()
-}
-
-fn success_lines(a: &Value) -> String {
-    names(&a["success"])
-        .iter()
-        .map(|l| format!("Success: {l}\n"))
-        .collect()
 }
 
 fn rows(a: &Value) -> Vec<Row> {
@@ -610,44 +614,44 @@ impl Output {
 }
 
 /// `wp <object> list`: the rows wp.php finds with the filters given, formatted here.
-fn list(
-    inv: &mut Invocation,
-    call: &Call,
-    php: &mut dyn Backend,
-    object: &Object,
-) -> Result<Done, Failure> {
-    let out = Output::take(inv)?;
-    let a = call.request(inv, php)?;
+fn list(req: &mut Request, object: &Object) -> Result<Answer, Failure> {
+    let out = Output::take(req.inv)?;
+    let a = req.send()?;
     let rows = rows(&a);
     if let Some(field) = out.field(&rows, object)? {
-        return Ok(Done::out(format::render_field(&rows, &field, out.format)));
+        return Ok(Body::Field {
+            rows,
+            field,
+            format: out.format,
+        }
+        .into());
     }
     let default = object.fields.iter().map(|f| f.to_string()).collect();
     let fields = out.fields(&rows, object, default)?;
-    let tty = std::io::stdout().is_terminal();
-    Ok(Done::out(format::render(
-        &rows, &fields, out.format, object.id, tty,
-    )))
+    Ok(Body::Rows {
+        rows,
+        fields,
+        format: out.format,
+        id: object.id,
+        terminal: true,
+    }
+    .into())
 }
 
 /// `wp <object> get <id>`: one object, as a table of its fields and values (or one value
 /// with `--field`, an object with `--format=json`).
-fn get(
-    inv: &mut Invocation,
-    call: &Call,
-    php: &mut dyn Backend,
-    object: &Object,
-) -> Result<Done, Failure> {
-    let out = Output::take(inv)?;
-    let a = call.request(inv, php)?;
+fn get(req: &mut Request, object: &Object) -> Result<Answer, Failure> {
+    let out = Output::take(req.inv)?;
+    let a = req.send()?;
     let row = a["row"].as_object().cloned().unwrap_or_default();
     let rows = vec![row.clone()];
     if let Some(field) = out.field(&rows, object)? {
-        let v = json!({"value": row.get(&field).unwrap_or(&Value::Null)});
-        return Ok(Done::out(value(
-            &v,
-            (out.format == Format::Json).then_some("json"),
-        )));
+        return Ok(Body::Value {
+            value: row.get(&field).cloned().unwrap_or(Value::Null),
+            text: None,
+            json: out.format == Format::Json,
+        }
+        .into());
     }
     // wp.php says the fields' order (a JSON object's keys come here sorted).
     let order = match names(&a["fields"]) {
@@ -655,39 +659,39 @@ fn get(
         f => f,
     };
     let fields = out.fields(&rows, object, order)?;
-    let tty = std::io::stdout().is_terminal();
-    Ok(Done::out(format::render_object(
-        &row, &fields, out.format, tty,
-    )))
+    Ok(Body::Object {
+        row,
+        fields,
+        format: out.format,
+    }
+    .into())
 }
 
 /// `wp db check`: one `db.table  OK` line per table, as mysqlcheck prints them.
-fn db_check(inv: &Invocation, call: &Call, php: &mut dyn Backend) -> Result<Done, Failure> {
-    let a = call.request(inv, php)?;
-    let mut out = String::new();
+fn db_check(req: &mut Request) -> Result<Answer, Failure> {
+    let a = req.send()?;
+    let mut lines = Vec::new();
     let mut bad = Vec::new();
     for check in a["checks"].as_array().into_iter().flatten() {
         let table = format::text(&check["table"]);
         let kind = format::text(&check["type"]);
         let text = format::text(&check["text"]);
         if kind == "status" {
-            out.push_str(&format!("{table:<50} {text}\n"));
+            lines.push(format!("{table:<50} {text}"));
         } else {
-            out.push_str(&format!("{table}\n{kind:<9}: {text}\n"));
+            lines.push(table.clone());
+            lines.push(format!("{kind:<9}: {text}"));
         }
         if kind == "error" || (kind == "status" && text != "OK") {
             bad.push(table);
         }
     }
-    if !bad.is_empty() {
-        print!("{out}");
-        return Err(Failure(format!(
-            "Database check failed: {}.",
-            bad.join(", ")
-        )));
+    let mut answer = Answer::from(Body::Lines(lines));
+    match bad.is_empty() {
+        true => answer.success.push("Database checked.".into()),
+        false => answer.error = Some(format!("Database check failed: {}.", bad.join(", "))),
     }
-    out.push_str("Success: Database checked.\n");
-    Ok(Done::out(out))
+    Ok(answer)
 }
 
 /// wp-cli's check that `path` holds WordPress.
@@ -701,54 +705,54 @@ fn wordpress(path: &Path) -> Result<(), Failure> {
     }
 }
 
-/// `$wp_version` in wp-includes/version.php, as wp-cli reads it.
+/// `$wp_version` in wp-includes/version.php.
 fn wordpress_version(path: &Path) -> Result<String, Failure> {
-    let file = path.join("wp-includes/version.php");
-    let text = std::fs::read_to_string(&file)
-        .map_err(|_| Failure("This does not seem to be a WordPress installation.".into()))?;
-    parse_version(&text).ok_or_else(|| Failure(format!("no $wp_version in {}", file.display())))
-}
-
-/// The first assignment `$wp_version = '…';` (the name also appears in comments).
-fn parse_version(php: &str) -> Option<String> {
-    php.split("$wp_version").skip(1).find_map(|rest| {
-        let rest = rest.trim_start().strip_prefix('=')?.trim_start();
-        let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
-        let rest = &rest[1..];
-        Some(rest[..rest.find(quote)?].to_owned())
-    })
+    match Version::read(path) {
+        Ok(version) => Ok(version.wordpress),
+        Err(ReadError::Unreadable(..)) => Err(Failure(
+            "This does not seem to be a WordPress installation.".into(),
+        )),
+        Err(ReadError::NoVersion(file)) => {
+            Err(Failure(format!("no $wp_version in {}", file.display())))
+        }
+    }
 }
 
 /// `wp config path`: wp-config.php in the webroot, or in its parent (where WordPress
 /// also looks).
-fn config_path(path: &Path) -> Result<Done, Failure> {
+fn config_path(req: &mut Request) -> Result<Answer, Failure> {
+    let path = req.path();
     let candidates = [
-        Some(path.join("wp-config.php")),
-        path.parent().map(|p| p.join("wp-config.php")),
+        Some(path.join(WP_CONFIG)),
+        path.parent().map(|p| p.join(WP_CONFIG)),
     ];
     candidates
         .into_iter()
         .flatten()
         .find(|p| p.is_file())
-        .map(|p| Done::out(format!("{}\n", p.display())))
+        .map(|p| Body::Lines(vec![p.display().to_string()]).into())
         .ok_or_else(|| Failure("'wp-config.php' not found.".into()))
 }
 
-fn version(path: &Path) -> Result<Done, Failure> {
+/// `wp --version`.
+fn version(path: &Path) -> Answer {
     let wordpress = wordpress_version(path).unwrap_or_else(|_| "not found".into());
-    Ok(Done::out(format!(
-        "inception wp {} (a subset of WP-CLI's commands), WordPress {wordpress}\n",
+    Body::Lines(vec![format!(
+        "inception wp {} (a subset of WP-CLI's commands), WordPress {wordpress}",
         env!("CARGO_PKG_VERSION")
-    )))
+    )])
+    .into()
 }
 
-fn help() -> String {
-    let mut out = String::from("usage: wp <command> [<args>...] [--<field>=<value>...]\n\n");
-    out.push_str("The commands of WP-CLI this container supports:\n");
-    for c in SUPPORTED {
-        out.push_str(&format!("  wp {c}\n"));
-    }
-    out
+/// `wp` alone: the commands.
+fn help() -> Answer {
+    let mut lines = vec![
+        "usage: wp <command> [<args>...] [--<field>=<value>...]".to_owned(),
+        String::new(),
+        "The commands of WP-CLI this container supports:".to_owned(),
+    ];
+    lines.extend(supported().iter().map(|c| format!("  wp {c}")));
+    Body::Lines(lines).into()
 }
 
 #[cfg(test)]
@@ -1039,9 +1043,53 @@ mod tests {
         assert!(sent.is_empty());
         let (r, _) = run_with(&["config", "path"], json!({}));
         assert_eq!(r.unwrap_err().0, "'wp-config.php' not found.");
+    }
+
+    #[test]
+    fn a_failed_db_check_prints_its_lines_then_the_error() {
+        let checks = json!({"checks": [
+            {"table": "wordpress.wp_posts", "type": "status", "text": "OK"},
+            {"table": "wordpress.wp_users", "type": "error", "text": "Corrupt"},
+        ]});
+        let done = run_with(&["db", "check"], checks).0.unwrap();
+        assert!(
+            done.stdout.starts_with("wordpress.wp_posts "),
+            "{}",
+            done.stdout
+        );
+        assert!(
+            done.stdout
+                .ends_with(" OK\nwordpress.wp_users\nerror    : Corrupt\n"),
+            "{}",
+            done.stdout
+        );
         assert_eq!(
-            parse_version("$wp_version = \"6.9\";").as_deref(),
-            Some("6.9")
+            done.stderr,
+            "Error: Database check failed: wordpress.wp_users.\n"
+        );
+        assert_eq!(done.status, 1);
+    }
+
+    #[test]
+    fn help_lists_the_tables_commands_then_version() {
+        let done = run_with(&[], json!({})).0.unwrap();
+        assert!(
+            done.stdout.starts_with("usage: wp <command>"),
+            "{}",
+            done.stdout
+        );
+        for c in COMMANDS {
+            assert!(
+                done.stdout.contains(&format!("\n  wp {}", c.name)),
+                "{}",
+                c.name
+            );
+        }
+        assert!(
+            done.stdout
+                .ends_with("\n  wp search-replace <old> <new> [<table>...]\n  wp --version\n"),
+            "{}",
+            done.stdout
         );
     }
 

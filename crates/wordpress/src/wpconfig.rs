@@ -16,6 +16,7 @@ use inception_core::user::Account;
 use inception_core::{fs, random};
 
 use crate::settings::Settings;
+use crate::volume;
 
 /// The template, as installed in the image.
 pub const TEMPLATE: &str = "/etc/inception/wp-config.php.tmpl";
@@ -56,10 +57,10 @@ pub fn php_string(value: &str) -> String {
 pub fn render(tmpl: &Template, settings: &Settings) -> anyhow::Result<String> {
     let db = &settings.db;
     let values = HashMap::from([
-        ("DB_NAME", php_string(&db.name)),
-        ("DB_USER", php_string(&db.user)),
+        ("DB_NAME", php_string(db.name())),
+        ("DB_USER", php_string(&db.connection.user)),
         ("SECRETS_FILE", php_string(SECRETS_FILE)),
-        ("DB_HOST", php_string(&db.host)),
+        ("DB_HOST", php_string(&db.connection.address)),
         ("TABLE_PREFIX", php_string(&db.table_prefix)),
         ("HOME_URL", php_string(&settings.home_url())),
         // Each replica runs its own copy of the code (files.rs), WP-Cron from one (cron.rs).
@@ -85,7 +86,7 @@ pub fn render(tmpl: &Template, settings: &Settings) -> anyhow::Result<String> {
         // One key space per site: database and table prefix.
         (
             "CACHE_KEY_SALT",
-            php_string(&format!("{}:{}", db.name, db.table_prefix)),
+            php_string(&format!("{}:{}", db.name(), db.table_prefix)),
         ),
     ]);
     Ok(tmpl.render(&values)?)
@@ -97,7 +98,7 @@ pub fn secrets(settings: &Settings) -> String {
     format!(
         "<?php\n// Written by inception-wordpress at every start from the Docker secrets; in memory only.\n\
          define('DB_PASSWORD', {});\ndefine('WP_REDIS_PASSWORD', {});\n",
-        php_string(&settings.db.password),
+        php_string(&settings.db.connection.password),
         php_string(redis)
     )
 }
@@ -119,7 +120,7 @@ pub fn salts() -> std::io::Result<String> {
 
 /// Writes the salts (once) and `wp-config.php` (when it changed), readable by `www`.
 pub fn write(webroot: &Path, settings: &Settings, www: &Account) -> anyhow::Result<()> {
-    let salts_path = webroot.join("wp-salts.php");
+    let salts_path = webroot.join(volume::SALTS);
     if !salts_path.exists() {
         fs::write_atomic(&salts_path, salts()?.as_bytes(), 0o640)?;
         fs::chown(&salts_path, 0, www.gid)?;
@@ -129,7 +130,7 @@ pub fn write(webroot: &Path, settings: &Settings, www: &Account) -> anyhow::Resu
     fs::write_atomic(secrets_path, secrets(settings).as_bytes(), 0o640)?;
     fs::chown(secrets_path, 0, www.gid)?;
     let config = render(&Template::load(TEMPLATE)?, settings)?;
-    let path = webroot.join("wp-config.php");
+    let path = webroot.join(volume::WP_CONFIG);
     // Root owns it and the web server's group only reads it: WordPress cannot rewrite it.
     if fs::write_if_changed(&path, config.as_bytes(), 0o640)? {
         tracing::info!(path = %path.display(), home = %settings.home_url(), "wrote wp-config.php");
@@ -141,7 +142,7 @@ pub fn write(webroot: &Path, settings: &Settings, www: &Account) -> anyhow::Resu
 
 /// Installs our must-use plugins (see each file), kept up to date with the image.
 fn mu_plugins(webroot: &Path) -> anyhow::Result<()> {
-    let dir = webroot.join("wp-content/mu-plugins");
+    let dir = webroot.join(volume::MU_PLUGINS);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     for source in MU_PLUGINS {
         let source = Path::new(source);
@@ -158,7 +159,7 @@ fn mu_plugins(webroot: &Path) -> anyhow::Result<()> {
 /// Installs the object-cache drop-in when Redis is configured; removes ours when it is not
 /// (a drop-in someone else installed is left alone).
 fn object_cache(webroot: &Path, enabled: bool) -> anyhow::Result<()> {
-    let target = webroot.join("wp-content/object-cache.php");
+    let target = webroot.join(volume::OBJECT_CACHE);
     let current = std::fs::read_to_string(&target).ok();
     let ours = current
         .as_deref()
