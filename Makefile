@@ -6,19 +6,16 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
 # Settings from srcs/.env, made from srcs/.env.example when missing (the rule below; make
-# then reads it). Command-line values win.
+# then reads it). A key srcs/.env lacks (a file made by an older version) takes the
+# example's value, unless the environment has it: srcs/.env.example is where every
+# setting's default is written, and nowhere else. Command-line values win.
 ENV_FILE    ?= srcs/.env
 -include $(ENV_FILE)
-
-LOGIN       ?= $(or $(SUDO_USER),$(shell id -un))
-DOMAIN_NAME ?= $(LOGIN).42.fr
-DATA_DIR    ?= /home/$(LOGIN)/data
-HTTPS_PORT  ?= 443
+# The settings: every key of srcs/.env.example (LOGIN, DOMAIN_NAME, HTTPS_PORT, TAG, ...).
+SETTINGS    := $(shell sed -n 's/^\([A-Z][A-Z0-9_]*\)=.*/\1/p' srcs/.env.example)
+$(foreach key,$(SETTINGS),$(eval $(key) ?= $(shell sed -n 's/^$(key)=//p' srcs/.env.example)))
 # Compose project: tests and benchmarks use their own so they never touch this one.
 PROJECT     ?= inception
-SECRETS_DIR ?= secrets
-# Every image of the stack is tagged with this (never `latest`).
-TAG         ?= inception
 # The image every Dockerfile starts FROM (`make base` makes it; `make fclean` removes it),
 # and the label of the build stages' cache images (`make clean` removes them). Tests
 # override both, so that their fclean leaves the engine's shared ones alone.
@@ -38,13 +35,10 @@ BONUS       ?= 0
 MANDATORY_SERVICES := $(shell srcs/tools/compose-facts.sh mandatory)
 BONUS_SERVICES := $(shell srcs/tools/compose-facts.sh bonus)
 SWARM_SERVICES := $(shell srcs/tools/compose-facts.sh swarm)
-# PHP containers: 1 (the subject's three containers) or 2 (a second php-fpm container,
-# wordpress-replica, so that restarting or redeploying WordPress loses no request; on with
-# `make bonus`). Set it in srcs/.env.
-WP_REPLICAS ?= 1
-# The Debian suite the wordpress image takes WordPress from (srcs/.env; empty: testing, the
-# current WordPress; trixie: the stable release's, with its security updates).
-WORDPRESS_SUITE ?=
+# WP_REPLICAS (srcs/.env): 1, the subject's three containers, or 2, a second php-fpm
+# container (wordpress-replica, so that restarting or redeploying WordPress loses no request;
+# on with `make bonus`). WORDPRESS_SUITE (srcs/.env): the Debian suite the wordpress image
+# takes WordPress from.
 SERVICES    := $(MANDATORY_SERVICES) $(if $(filter 1,$(BONUS)),$(BONUS_SERVICES) $(SWARM_SERVICES),)
 BUILD_IMAGES = $(addsuffix :$(TAG),$(SERVICES))
 # Cargo test arguments for the end-to-end suite (e.g. TEST=mariadb to run some).
@@ -64,15 +58,20 @@ VM_CPUS     ?= 2
 VM_ACCEL    ?= auto
 VM_DISK_SIZE ?= 16G
 VM_ENV       = env LOGIN="$(LOGIN)" DOMAIN_NAME="$(DOMAIN_NAME)" ENV_FILE="$(ENV_FILE)" \
-	SECRETS_DIR="$(SECRETS_DIR)" TAG="$(TAG)" VM_DIR="$(VM_DIR)" VM_HTTPS_PORT="$(VM_HTTPS_PORT)" \
+	HTTPS_PORT="$(HTTPS_PORT)" SECRETS_DIR="$(SECRETS_DIR)" TAG="$(TAG)" VM_DIR="$(VM_DIR)" \
+	VM_HTTPS_PORT="$(VM_HTTPS_PORT)" \
 	VM_SSH_PORT="$(VM_SSH_PORT)" VM_MEMORY="$(VM_MEMORY)" VM_CPUS="$(VM_CPUS)" \
 	VM_ACCEL="$(VM_ACCEL)" VM_DISK_SIZE="$(VM_DISK_SIZE)"
 
 # docker compose v2 when present, else docker-compose v1. As compose does by default, the
 # stack also reads docker-compose.override.yml when there is one (local changes, git-ignored).
+# Compose gets every setting in its environment, as make has it (quoted for the shell), and
+# the environment only: make's values are srcs/.env's with the example's for missing keys.
 COMPOSE_BIN ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 COMPOSE_FILES := docker-compose.yml $(wildcard docker-compose.override.yml)
-COMPOSE     := $(COMPOSE_BIN) -p $(PROJECT) $(addprefix -f ,$(COMPOSE_FILES)) --env-file $(ENV_FILE)
+quote       = '$(subst ','\'',$(1))'
+SETTINGS_ENV = env $(foreach key,$(SETTINGS),$(key)=$(call quote,$($(key))))
+COMPOSE     = $(SETTINGS_ENV) $(COMPOSE_BIN) -p $(PROJECT) $(addprefix -f ,$(COMPOSE_FILES))
 # Run docker as the invoking user when possible, through sudo otherwise; sudo keeps the
 # settings make exports (below), which compose reads from the environment.
 SUDO        := $(shell [ "$$(id -u)" -eq 0 ] || docker info >/dev/null 2>&1 || \
@@ -194,6 +193,7 @@ fclean: ## Also delete the volumes, the data under DATA_DIR and the base image (
 		read -r -p "Delete all data under $(DATA_DIR)? [y/N] " answer; \
 		[ "$$answer" = y ] || [ "$$answer" = Y ] || { echo "fclean: kept"; exit 1; }; \
 	fi
+	@[ -n "$(DATA_DIR)" ] || { echo "fclean: DATA_DIR is empty: set it in $(ENV_FILE)" >&2; exit 1; }
 	@$(MAKE) --no-print-directory clean
 	@$(SUDO) $(ALL_PROFILES) $(COMPOSE) down -v >/dev/null 2>&1 || true
 	@$(ROOT) rm -rf $(foreach d,$(shell srcs/tools/compose-facts.sh data-dirs),"$(DATA_DIR)/$(d)")

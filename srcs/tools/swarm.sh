@@ -14,8 +14,8 @@
 # mount) holding wordpress/: docs/swarm.md.
 #
 # usage: srcs/tools/swarm.sh deploy|wait|rm
-#        env: ENV_FILE (srcs/.env), SECRETS_DIR (secrets), TAG (inception), STACK (inception),
-#        SWARM_SHARED, SWARM_WAIT
+#        env (make swarm passes them): ENV_FILE, SECRETS_DIR, TAG; STACK (inception),
+#        SWARM_WAIT
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 NAME=swarm
@@ -24,9 +24,9 @@ NAME=swarm
 
 file=srcs/swarm/stack.yml
 stack="${STACK:-inception}"
-env_file="${ENV_FILE:-srcs/.env}"
-secrets_dir="${SECRETS_DIR:-secrets}"
-export TAG="${TAG:-inception}"
+env_file="${ENV_FILE:?set ENV_FILE (make swarm passes it)}"
+secrets_dir="${SECRETS_DIR:?set SECRETS_DIR (make swarm passes it)}"
+tag="${TAG:?set TAG (make swarm passes it)}"
 
 deploy() {
 	[ "$(docker info -f '{{.Swarm.LocalNodeState}}')" = active ] ||
@@ -42,7 +42,7 @@ deploy() {
 	done
 	local image missing=()
 	while read -r image; do
-		image="${image//\$\{TAG:-inception\}/$TAG}"
+		image="${image//\$\{TAG\?set TAG in srcs\/.env\}/$tag}"
 		docker image inspect "$image" >/dev/null 2>&1 || missing+=("$image")
 	done < <(awk '/^ +image:/ { print $2 }' "$file" | sort -u)
 	[ ${#missing[@]} -eq 0 ] || die "missing images: ${missing[*]} (make build BONUS=1, then load them on every node)"
@@ -54,8 +54,10 @@ deploy() {
 	# shellcheck source=/dev/null
 	. "$env_file"
 	set +a
+	# What the caller passed wins over the file, as in make.
 	SECRETS_DIR="$(realpath "$secrets_dir")"
-	export SECRETS_DIR
+	TAG="$tag"
+	export SECRETS_DIR TAG
 	# The images are not in a registry: each node uses its own copy.
 	docker stack deploy --resolve-image never --prune -c "$file" "$stack"
 }
