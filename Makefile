@@ -288,4 +288,5 @@ vm-stop: ## Shut the VM down cleanly (ACPI power button, bounded)
 	@$(SUDO) $(VM_ENV) srcs/tools/vm.sh stop
 
 vm-test: vm ## Boot a copy of the VM, run the evaluation's checks through the forwarded port, reboot, check again
-	cargo test -p inception-tests --test vm --quiet -- --nocapture
+	@# The test runs srcs/tools/vm.sh with its own ports and disk, the rest of VM_ENV from here.
+	$(VM_ENV) cargo test -p inception-tests --test vm --quiet -- --nocapture
