@@ -77,6 +77,10 @@ COMPOSE     = $(SETTINGS_ENV) $(COMPOSE_BIN) -p $(PROJECT) $(addprefix -f ,$(COM
 SUDO        := $(shell [ "$$(id -u)" -eq 0 ] || docker info >/dev/null 2>&1 || \
 	echo sudo --preserve-env=DOMAIN_NAME,DATA_DIR,HTTPS_PORT,SECRETS_DIR,TAG,LOGIN,COMPOSE_PROFILES,COMPOSE_HTTP_TIMEOUT,WP_REDIS_HOST,WORDPRESS_SUITE)
 
+# What srcs/tools/swarm.sh needs to make the stack file.
+SWARM_ENV    = env ENV_FILE="$(ENV_FILE)" SECRETS_DIR="$(SECRETS_DIR)" TAG="$(TAG)" \
+	COMPOSE_BIN="$(COMPOSE_BIN)" INIT_BINARY=target/debug/inception-init
+
 # Steps that need root whoever runs make (the services' data belong to their own users).
 ROOT        := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -107,7 +111,7 @@ export DOMAIN_NAME DATA_DIR HTTPS_PORT SECRETS_DIR TAG LOGIN COMPOSE_PROFILES CO
 
 .PHONY: all bonus help provision configure base vendor build images dockerfiles up redeploy wait down clean fclean re \
 	logs ps status lint test test-unit test-e2e test-defense audit bench vm vm-run vm-ssh vm-stop vm-test \
-	swarm swarm-rm swarm-test
+	swarm swarm-config swarm-rm swarm-test
 
 all: provision configure base build up wait ## The mandatory part: set up what is missing, build, start, wait until healthy
 	@printf '\nInception is up: https://%s%s\n' "$(DOMAIN_NAME)" "$(if $(filter 443,$(HTTPS_PORT)),,:$(HTTPS_PORT))"
@@ -258,10 +262,16 @@ bench: ## Measure stop/start times, throughput, sizes (throwaway project), the S
 	@$(MAKE) --no-print-directory vendor build BONUS=1
 	BENCH="$(BENCH)" cargo test -p inception-tests --release --test bench --quiet -- --nocapture --test-threads=1
 
-swarm: ## Deploy the stack on the swarm this engine manages (srcs/swarm/stack.yml; docs/swarm.md)
+swarm: ## Deploy the stack on the swarm this engine manages (compose's, with srcs/swarm/overrides.yml; docs/swarm.md)
 	@$(MAKE) --no-print-directory build BONUS=1
-	@$(SUDO) env ENV_FILE="$(ENV_FILE)" SECRETS_DIR="$(SECRETS_DIR)" srcs/tools/swarm.sh deploy
+	@# inception-init writes the stack file from compose's (needs cargo, as the tests).
+	@cargo build --quiet --locked -p inception-init
+	@$(SUDO) $(SWARM_ENV) srcs/tools/swarm.sh deploy
 	@$(SUDO) srcs/tools/swarm.sh wait
+
+swarm-config: ## Print the Swarm stack file `make swarm` deploys
+	@cargo build --quiet --locked -p inception-init
+	@$(SWARM_ENV) srcs/tools/swarm.sh config
 
 swarm-rm: ## Remove the Swarm stack (the database volumes and the shared files stay)
 	@$(SUDO) srcs/tools/swarm.sh rm

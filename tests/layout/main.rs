@@ -239,6 +239,44 @@ fn every_default_is_written_once_in_the_env_example() {
     );
 }
 
+#[test]
+fn the_swarm_overrides_hold_only_what_differs_from_compose() {
+    let overrides = read("srcs/swarm/overrides.yml");
+    // Images, capabilities, tmpfs and health probes are compose's: only a health check's
+    // start period may differ.
+    for key in [
+        "image:",
+        "cap_add:",
+        "cap_drop:",
+        "tmpfs: [",
+        "test:",
+        "read_only: true\n",
+    ] {
+        assert!(
+            !overrides.contains(key),
+            "srcs/swarm/overrides.yml restates {key:?} (docker-compose.yml has it)"
+        );
+    }
+    // Every service of the stack comes from compose's list, or is a Galera member.
+    let compose = read("docker-compose.yml");
+    let mut section = "";
+    for line in overrides.lines() {
+        if !line.starts_with([' ', '#']) && !line.is_empty() {
+            section = line;
+        }
+        let Some(name) = line.strip_prefix("  ").and_then(|l| l.strip_suffix(':')) else {
+            continue;
+        };
+        if section != "services:" || name.starts_with([' ', '#']) || name.starts_with("mariadb-") {
+            continue;
+        }
+        assert!(
+            compose.contains(&format!("\n  {name}:\n")),
+            "srcs/swarm/overrides.yml: {name} is not a service of docker-compose.yml"
+        );
+    }
+}
+
 /// The three documents the subject asks for, and how big each may grow (bytes): beyond that,
 /// a topic moves to `docs/<topic>.md` and the document links to it.
 const MAIN_DOCS: [(&str, usize); 3] = [

@@ -110,16 +110,11 @@ impl Nodes {
     pub fn swarm(&self, action: &str) -> Output {
         let env_file = self.dir.0.join("env");
         if !env_file.exists() {
-            let example = std::fs::read_to_string(repo().join("srcs/.env.example")).unwrap();
-            let settings: String = example
-                .lines()
-                .map(|l| match l.split_once('=') {
-                    Some(("DOMAIN_NAME", _)) => format!("DOMAIN_NAME={DOMAIN}\n"),
-                    Some(("LOGIN", _)) => "LOGIN=swarm\n".into(),
-                    _ => format!("{l}\n"),
-                })
-                .collect();
-            std::fs::write(&env_file, settings).unwrap();
+            // As `make` makes srcs/.env: the login swarm names the domain (DOMAIN).
+            let o = run(Command::new(repo().join("srcs/tools/configure.sh"))
+                .arg(&env_file)
+                .env("LOGIN", "swarm"));
+            assert!(o.status.success(), "configure.sh: {}", stderr(&o));
         }
         run(Command::new(repo().join("srcs/tools/swarm.sh"))
             .arg(action)
@@ -127,6 +122,7 @@ impl Nodes {
             .env("ENV_FILE", &env_file)
             .env("SECRETS_DIR", self.secrets())
             .env("TAG", tag())
+            .env("INIT_BINARY", init_binary())
             .env("STACK", STACK)
             .env("SWARM_WAIT", "900"))
     }
@@ -158,7 +154,9 @@ impl Drop for Nodes {
 }
 
 pub fn nodes(args: &[&str]) -> Output {
-    run(Command::new(repo().join("tests/swarm/nodes.sh")).args(args))
+    run(Command::new(repo().join("tests/swarm/nodes.sh"))
+        .args(args)
+        .env("INIT_BINARY", init_binary()))
 }
 
 pub fn nodes_ok(args: &[&str]) -> String {
@@ -205,7 +203,7 @@ pub fn deploy() -> Nodes {
     n
 }
 
-/// The images srcs/swarm/stack.yml runs.
+/// The images the Swarm stack runs.
 const SERVICES: &[&str] = &[
     "mariadb",
     "wordpress",
