@@ -30,8 +30,8 @@ NAME=swarm
 overrides=srcs/swarm/overrides.yml
 stack="${STACK:-inception}"
 
-# What config and deploy need, from the caller (make swarm).
-env_file="" secrets_dir="" tag="" init="" compose=()
+# What config and deploy need, from the caller (make swarm); the stack file deploy makes.
+env_file="" secrets_dir="" tag="" init="" compose=() file=""
 settings() {
 	env_file="${ENV_FILE:?set ENV_FILE (make swarm passes it)}"
 	secrets_dir="${SECRETS_DIR:?set SECRETS_DIR (make swarm passes it)}"
@@ -75,7 +75,6 @@ deploy() {
 	mapfile -t secrets < <(srcs/tools/compose-facts.sh secrets docker-compose.yml
 		srcs/tools/compose-facts.sh secrets "$overrides")
 	srcs/tools/configure.sh "$env_file" "$secrets_dir" "${secrets[@]}"
-	local file
 	file="$(mktemp)"
 	trap 'rm -f "$file"' EXIT
 	stack_file >"$file"
