@@ -1,5 +1,5 @@
-//! `make swarm-test`: the Swarm stack (srcs/swarm/stack.yml, deployed by `make swarm`'s
-//! script) on three docker-in-docker nodes of this machine (tests/swarm/nodes.sh), then what
+//! `make swarm-test`: the Swarm stack (docker-compose.yml with srcs/swarm/overrides.yml, deployed
+//! by `make swarm`'s script) on three docker-in-docker nodes of this machine (tests/swarm/nodes.sh), then what
 //! a cluster is for: every node serves the one site, a node can die and come back, the
 //! database cluster survives a stop or a crash of all its members.
 //!
