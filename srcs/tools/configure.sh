@@ -18,8 +18,7 @@ NAME=configure
 owner() { [ -z "${SUDO_UID:-}" ] || [ "$(id -u)" -ne 0 ] || chown "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$@"; }
 
 # Earlier versions kept the settings at the top of the checkout: move them once.
-# (.env is now the committed link to srcs/.env.example: that one stays.)
-if [ ! -e "$env_file" ] && [ "$env_file" = srcs/.env ] && [ -f .env ] && [ ! -L .env ]; then
+if [ ! -e "$env_file" ] && [ "$env_file" = srcs/.env ] && [ -f .env ]; then
 	mv .env "$env_file"
 	say "moved .env to $env_file (where the settings live now)"
 fi
