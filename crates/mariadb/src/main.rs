@@ -3,16 +3,10 @@
 //! See `inception_core::cli` for what the arguments mean, `entrypoint.rs` for the start-up sequence and
 //! `health.rs` for the health check.
 
-mod bootstrap;
-mod datadir;
-mod entrypoint;
-mod galera;
-mod health;
-mod settings;
-
 use std::process::ExitCode;
 
 use inception_core::cli::{self, Service};
+use inception_mariadb::{entrypoint, health};
 
 fn main() -> ExitCode {
     cli::run(&Service {

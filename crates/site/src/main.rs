@@ -23,12 +23,12 @@ fn main() -> ExitCode {
 
 /// `health`: nginx serves the site's page.
 fn health() -> anyhow::Result<String> {
-    let status = rt::block_on(http::get(
+    let status = rt::run(http::get(
         "127.0.0.1:8080",
         "site",
         "/",
         Duration::from_secs(3),
-    ))??;
+    ))?;
     anyhow::ensure!(status == 200, "/ answered {status}");
     Ok("nginx served the site's page".into())
 }
