@@ -200,14 +200,8 @@ fn summary(csv: &str) -> String {
 }
 
 fn main() -> ExitCode {
-    cli::run(&Service {
-        name: "inception-dbproxy",
-        is_program: |a| a == "haproxy",
-        command: SERVICE,
-        health,
-        upkeep: None,
-        serve: Some(serve),
-    })
+    let haproxy = |a: &str| a == "haproxy";
+    cli::run(&Service::new("inception-dbproxy", haproxy, SERVICE, health).serve(serve))
 }
 
 #[cfg(test)]

@@ -117,12 +117,6 @@ fn health() -> anyhow::Result<String> {
 }
 
 fn main() -> ExitCode {
-    cli::run(&Service {
-        name: "inception-ftp",
-        is_program: |a| a == "vsftpd",
-        command: SERVICE,
-        health,
-        upkeep: None,
-        serve: Some(serve),
-    })
+    let vsftpd = |a: &str| a == "vsftpd";
+    cli::run(&Service::new("inception-ftp", vsftpd, SERVICE, health).serve(serve))
 }

@@ -140,26 +140,19 @@ mod tests {
 
     #[test]
     fn init_files_are_recognised_by_their_ending() {
-        assert_eq!(InitFile::of("/d/01-a.sh"), Some(InitFile::Shell));
-        assert_eq!(
-            InitFile::of("/d/a.sql"),
-            Some(InitFile::Sql(Compression::None))
-        );
-        assert_eq!(
-            InitFile::of("/d/a.sql.gz"),
-            Some(InitFile::Sql(Compression::Gzip))
-        );
-        assert_eq!(
-            InitFile::of("/d/a.sql.xz"),
-            Some(InitFile::Sql(Compression::Xz))
-        );
-        assert_eq!(
-            InitFile::of("/d/a.sql.zst"),
-            Some(InitFile::Sql(Compression::Zstd))
-        );
-        assert_eq!(InitFile::of("/d/a.sql.bz2"), None);
-        assert_eq!(InitFile::of("/d/README"), None);
-        assert_eq!(InitFile::of("/d/my.sqlite"), None);
+        let sql = |c| Some(InitFile::Sql(c));
+        for (name, kind) in [
+            ("/d/01-a.sh", Some(InitFile::Shell)),
+            ("/d/a.sql", sql(Compression::None)),
+            ("/d/a.sql.gz", sql(Compression::Gzip)),
+            ("/d/a.sql.xz", sql(Compression::Xz)),
+            ("/d/a.sql.zst", sql(Compression::Zstd)),
+            ("/d/a.sql.bz2", None),
+            ("/d/README", None),
+            ("/d/my.sqlite", None),
+        ] {
+            assert_eq!(InitFile::of(name), kind, "{name}");
+        }
     }
 
     #[test]

@@ -64,14 +64,8 @@ fn health() -> anyhow::Result<String> {
 }
 
 fn main() -> ExitCode {
-    cli::run(&Service {
-        name: "inception-redis",
-        is_program: |a| a == "redis-server",
-        command: SERVICE,
-        health,
-        upkeep: None,
-        serve: Some(serve),
-    })
+    let redis_server = |a: &str| a == "redis-server";
+    cli::run(&Service::new("inception-redis", redis_server, SERVICE, health).serve(serve))
 }
 
 #[cfg(test)]

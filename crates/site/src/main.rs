@@ -10,15 +10,10 @@ use inception_core::probe::http;
 use inception_core::rt;
 
 fn main() -> ExitCode {
-    cli::run(&Service {
-        name: "inception-site",
-        is_program: |a| a == "nginx",
-        // Its configuration is nginx's default one, /etc/nginx/nginx.conf (site.conf).
-        command: &["nginx", "-g", "daemon off;"],
-        health,
-        upkeep: None,
-        serve: None,
-    })
+    let nginx = |a: &str| a == "nginx";
+    // Its configuration is nginx's default one, /etc/nginx/nginx.conf (site.conf).
+    let command = &["nginx", "-g", "daemon off;"];
+    cli::run(&Service::new("inception-site", nginx, command, health))
 }
 
 /// `health`: nginx serves the site's page.

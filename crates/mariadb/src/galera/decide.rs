@@ -167,41 +167,42 @@ mod tests {
     #[test]
     fn the_most_advanced_member_bootstraps() {
         let none = Position::none();
-        // First start: nobody has data; the first member creates the database.
-        assert_eq!(
-            choose(&[(1, none.clone()), (0, none.clone()), (2, none.clone())]).unwrap(),
-            0
+        let (u7, u8, u9, u9_safe) = (
+            at("u", 7, false),
+            at("u", 8, false),
+            at("u", 9, false),
+            at("u", 9, true),
         );
-        // One member has data, the others are new: it bootstraps.
-        assert_eq!(
-            choose(&[(0, none.clone()), (2, at("u", 5, false))]).unwrap(),
-            2
-        );
-        // After a crash: the highest position.
-        assert_eq!(
-            choose(&[
-                (0, at("u", 7, false)),
-                (1, at("u", 9, false)),
-                (2, at("u", 8, false))
-            ])
-            .unwrap(),
-            1
-        );
-        // After a clean stop: equal positions, the last one stopped.
-        assert_eq!(
-            choose(&[
-                (0, at("u", 9, false)),
-                (1, at("u", 9, false)),
-                (2, at("u", 9, true))
-            ])
-            .unwrap(),
-            2
-        );
-        // Equal and none safe: the first listed.
-        assert_eq!(
-            choose(&[(2, at("u", 9, false)), (1, at("u", 9, false))]).unwrap(),
-            1
-        );
+        for (case, positions, chosen) in [
+            // Nobody has data; the first member creates the database.
+            (
+                "first start",
+                vec![(1, none.clone()), (0, none.clone()), (2, none.clone())],
+                0,
+            ),
+            (
+                "one member with data, the others new",
+                vec![(0, none.clone()), (2, at("u", 5, false))],
+                2,
+            ),
+            (
+                "after a crash: the highest position",
+                vec![(0, u7), (1, u9.clone()), (2, u8)],
+                1,
+            ),
+            (
+                "after a clean stop: the last one stopped",
+                vec![(0, u9.clone()), (1, u9.clone()), (2, u9_safe)],
+                2,
+            ),
+            (
+                "equal and none safe: the first listed",
+                vec![(2, u9.clone()), (1, u9)],
+                1,
+            ),
+        ] {
+            assert_eq!(choose(&positions).unwrap(), chosen, "{case}");
+        }
         let err = choose(&[(0, at("u", 9, false)), (1, at("v", 3, false))]).unwrap_err();
         assert!(err.to_string().contains("different clusters"));
     }
