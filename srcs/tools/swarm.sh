@@ -43,10 +43,12 @@ settings() {
 }
 
 # The stack file on stdout, from the settings of ENV_FILE (srcs/.env.example's for the keys
-# it lacks: compose reads the example through .env) and the caller's SECRETS_DIR and TAG.
+# it lacks, as make takes them) and the caller's SECRETS_DIR and TAG.
 stack_file() {
 	(
 		set -a
+		# shellcheck source=srcs/.env.example
+		. srcs/.env.example
 		# shellcheck source=/dev/null
 		. "$env_file"
 		set +a
