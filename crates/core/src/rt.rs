@@ -1,6 +1,7 @@
 //! The one way our synchronous binaries run async code (probes, database clients): a
-//! single-threaded tokio runtime, built once for a check or for a long-lived handle such as
-//! [`crate::db::Blocking`], on which fallible futures run to their result.
+//! single-threaded tokio runtime, built once for a check or for a long-lived handle (a
+//! database's `Blocking`, which owns one), on which fallible futures run to their result.
+//! This module imports nothing from the crate.
 
 use std::future::Future;
 
