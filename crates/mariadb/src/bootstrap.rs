@@ -26,6 +26,31 @@ pub const HEALTH_USER: &str = "healthcheck";
 /// Hosts the health account may connect from (as in the official image).
 const HEALTH_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 
+/// The monitoring's account (bonus: the mysqld exporter), when `MARIADB_EXPORTER_PASSWORD`
+/// is set: reachable from the network, with what mysqld_exporter documents it needs and no
+/// more (no data of any database but performance_schema's), at most 3 connections.
+pub const EXPORTER_USER: &str = "exporter";
+
+/// Statements that create the exporter's account, or bring an existing one to `password`
+/// and these privileges: run at the first start and, as `--init-file`, at every later one
+/// (see `entrypoint.rs`), so that a database made before the monitoring existed gets it too.
+/// `SLAVE MONITOR` is what MariaDB 10.5+ asks for SHOW SLAVE STATUS (REPLICATION CLIENT
+/// no longer covers it).
+pub fn exporter_sql(password: &str) -> Vec<String> {
+    let who = account(EXPORTER_USER, "%");
+    let identified = format!(
+        "IDENTIFIED BY {} WITH MAX_USER_CONNECTIONS 3",
+        literal(password)
+    );
+    vec![
+        "SET @@SESSION.SQL_LOG_BIN = 0".to_owned(),
+        format!("CREATE USER IF NOT EXISTS {who} {identified}"),
+        format!("ALTER USER {who} {identified}"),
+        format!("GRANT PROCESS, REPLICATION CLIENT, SLAVE MONITOR ON *.* TO {who}"),
+        format!("GRANT SELECT ON performance_schema.* TO {who}"),
+    ]
+}
+
 /// The server's socket, the default of every client in the image. The temporary server
 /// listens only there (no networking), so the stack cannot reach it during the first start.
 pub const SOCKET: &str = "/run/mysqld/mysqld.sock";
@@ -369,5 +394,22 @@ mod tests {
     fn option_file_values_are_quoted() {
         assert_eq!(double_quoted(r#"a"b\c#"#), r#""a\"b\\c#""#);
         assert!(health_cnf("x").contains("user=healthcheck\npassword=\"x\"\n"));
+    }
+
+    #[test]
+    fn the_exporter_account_is_least_privileged_and_escaped() {
+        let sql = exporter_sql("p'w\\");
+        assert!(
+            sql[1]
+                .starts_with("CREATE USER IF NOT EXISTS 'exporter'@'%' IDENTIFIED BY 'p\\'w\\\\'"),
+            "{}",
+            sql[1]
+        );
+        assert!(sql[2].starts_with("ALTER USER 'exporter'@'%'"));
+        assert!(
+            sql.iter()
+                .all(|s| !s.contains("ALL") && !s.contains("SELECT ON *.*"))
+        );
+        assert!(sql[4].ends_with("ON performance_schema.* TO 'exporter'@'%'"));
     }
 }

@@ -52,6 +52,7 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
         } else {
             initialise(sup, &datadir, &mysql, &state, &argv[1..], None)?;
         }
+        let argv = with_exporter_account(argv, &mysql)?;
         return pid1::run_service(&argv, Some(&mysql));
     };
 
@@ -104,6 +105,26 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     server.extend(argv[1..].iter().cloned());
     galera::watch(galera, published);
     pid1::run_service(&server, Some(&mysql))
+}
+
+/// The monitoring's account (bonus), when `MARIADB_EXPORTER_PASSWORD` is set: the server
+/// runs its statements at start (`--init-file`, read as mysql from the runtime directory),
+/// so that it exists, with the secret's password, on a database made before it was asked
+/// for too. Placed before the user's arguments: an `--init-file` of theirs wins.
+fn with_exporter_account(argv: Vec<String>, mysql: &Account) -> anyhow::Result<Vec<String>> {
+    let Some(password) = Config::from_env().optional(&["MARIADB_EXPORTER_PASSWORD"])? else {
+        return Ok(argv);
+    };
+    if argv.iter().any(|a| a == "--skip-grant-tables") {
+        return Ok(argv);
+    }
+    let file = Path::new(RUNDIR).join("exporter-account.sql");
+    let sql = bootstrap::exporter_sql(&password).join(";\n") + ";\n";
+    fs::write_atomic(&file, sql.as_bytes(), 0o600)?;
+    fs::chown(&file, mysql.uid, mysql.gid)?;
+    let mut out = vec![argv[0].clone(), format!("--init-file={}", file.display())];
+    out.extend(argv.into_iter().skip(1));
+    Ok(out)
 }
 
 /// The first start, crash-safe (see `datadir.rs`): settings read before anything is
@@ -163,13 +184,17 @@ async fn first_start(
     };
     let health_password = random::password(32)?;
     let unwanted = bootstrap::unwanted_accounts(&server.accounts().await?);
-    let sql = bootstrap::setup_sql(
+    let mut sql = bootstrap::setup_sql(
         settings,
         &root_password,
         &health_password,
         sst_password,
         &unwanted,
     );
+    // The monitoring's account (bonus), in the same session: root has its password after it.
+    if let Some(password) = Config::from_env().optional(&["MARIADB_EXPORTER_PASSWORD"])? {
+        sql.extend(bootstrap::exporter_sql(&password));
+    }
     server.execute("", &sql).await?;
     fs::write_atomic(
         &datadir.join(datadir::HEALTH_CNF),
