@@ -76,7 +76,7 @@ COMPOSE     := $(COMPOSE_BIN) -p $(PROJECT) $(addprefix -f ,$(COMPOSE_FILES)) --
 # Run docker as the invoking user when possible, through sudo otherwise; sudo keeps the
 # settings make exports (below), which compose reads from the environment.
 SUDO        := $(shell [ "$$(id -u)" -eq 0 ] || docker info >/dev/null 2>&1 || \
-	echo sudo --preserve-env=DOMAIN_NAME,DATA_DIR,HTTPS_PORT,SECRETS_DIR,TAG,LOGIN,COMPOSE_PROFILES,COMPOSE_HTTP_TIMEOUT,WP_REDIS_HOST,WORDPRESS_SUITE)
+	echo sudo --preserve-env=DOMAIN_NAME,DATA_DIR,HTTPS_PORT,SECRETS_DIR,TAG,LOGIN,COMPOSE_PROFILES,COMPOSE_HTTP_TIMEOUT,WP_REDIS_HOST,NGINX_METRICS,WORDPRESS_SUITE)
 
 # Steps that need root whoever runs make (the services' data belong to their own users).
 ROOT        := $(if $(filter 0,$(shell id -u)),,sudo)
@@ -96,6 +96,9 @@ else
 WP_REDIS_HOST :=
 endif
 export WP_REDIS_HOST
+# nginx's internal metrics listener, for the monitoring: with the bonus services only.
+NGINX_METRICS := $(if $(filter 1,$(BONUS)),1,0)
+export NGINX_METRICS
 # Commands that must reach every container, whichever mode started it.
 ALL_PROFILES := COMPOSE_PROFILES=bonus
 
@@ -114,7 +117,7 @@ all: provision configure base build up wait ## The mandatory part: set up what i
 	@printf '\nInception is up: https://%s%s\n' "$(DOMAIN_NAME)" "$(if $(filter 443,$(HTTPS_PORT)),,:$(HTTPS_PORT))"
 	@printf 'Credentials: users in %s, passwords in %s/ (one file each)\n' "$(ENV_FILE)" "$(SECRETS_DIR)"
 
-bonus: ## The same with the bonus services (redis, site, adminer, ftp, backup)
+bonus: ## The same with the bonus services (redis, site, adminer, ftp, backup, monitoring)
 	@$(MAKE) --no-print-directory all BONUS=1
 
 help: ## List the targets

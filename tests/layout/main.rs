@@ -35,9 +35,20 @@ fn every_service_dockerfile_holds_the_one_compile_stage() {
             dockerfile.contains(&format!("\n\n{template}\n")),
             "the compile stage of {s} differs from {COMPILE_STAGE}: run make dockerfiles"
         );
+        // Its own binary; the monitoring's exporters (`*-exporter`) share one, which serves
+        // whichever exporter its image holds (crates/exporter).
+        let binary = if s.ends_with("-exporter") {
+            "inception-exporter".to_owned()
+        } else {
+            format!("inception-{s}")
+        };
         assert!(
-            dockerfile.contains(&format!("COPY --from=compile /out/inception-{s} ")),
+            dockerfile.contains(&format!("COPY --from=compile /out/{binary} ")),
             "{s} does not copy its binary from the compile stage"
+        );
+        assert!(
+            dockerfile.contains(&format!("\nENTRYPOINT [\"{binary}\"]\n")),
+            "{s}'s entrypoint is not {binary}"
         );
         assert!(
             !dockerfile.contains("ARG BUILDER"),
@@ -126,7 +137,7 @@ fn compose_runs_the_subjects_three_services_and_each_has_a_dockerfile() {
     );
     assert_eq!(
         compose_facts("data-dirs"),
-        ["mariadb", "wordpress", "backups"]
+        ["mariadb", "wordpress", "backups", "prometheus"]
     );
     assert!(secrets().contains(&"db_password") && secrets().contains(&"wp_admin_password"));
 }
