@@ -593,6 +593,8 @@ fn size_rows(report: &mut String, stack: &Stack) {
         if MANDATORY.contains(s) {
             total += size.parse::<f64>().unwrap_or(0.0);
         }
+        // The image's entrypoint: inception-<service>, or the one the exporters share.
+        let entrypoint = inspect(image(s), "{{index .Config.Entrypoint 0}}");
         let bin = stdout(&docker(&[
             "run",
             "--rm",
@@ -601,7 +603,7 @@ fn size_rows(report: &mut String, stack: &Stack) {
             image(s),
             "-c",
             "%s",
-            &format!("/usr/local/bin/inception-{s}"),
+            &format!("/usr/local/bin/{}", entrypoint.trim()),
         ]));
         let mem = docker_ok(&[
             "stats",
