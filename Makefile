@@ -256,7 +256,7 @@ audit: ## TLS scan of the running site with testssl (HIGH/CRITICAL findings, JSO
 	@grep -E '"severity" *: *"(HIGH|CRITICAL)"' -B3 build/testssl.json | grep -E '"(id|finding)"' || \
 		echo "audit: no HIGH or CRITICAL finding"
 
-bench: ## Measure stop/start times, throughput, sizes (throwaway project), the Swarm stack (BENCH=swarm or BENCH=wordpress: only those rows)
+bench: ## Measure stop/start times, throughput, sizes (throwaway project), the Swarm stack (BENCH=swarm, wordpress or sizes: only those rows)
 	@srcs/tools/provision.sh --tests
 	@$(MAKE) --no-print-directory vendor build BONUS=1
 	BENCH="$(BENCH)" cargo test -p inception-tests --release --test bench --quiet -- --nocapture --test-threads=1

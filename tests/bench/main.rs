@@ -295,11 +295,13 @@ fn mib(bytes: &str) -> String {
 #[test]
 fn bench() {
     // BENCH=swarm: only the Swarm stack's rows (bench/results/swarm.md); BENCH=wordpress:
-    // only the two WordPress versions' (bench/results/wordpress.md).
+    // only the two WordPress versions' (bench/results/wordpress.md); BENCH=sizes: only the
+    // images' sizes and the idle memory (bench/results/sizes.md).
     type Rows = fn(&mut String);
     let only: Option<(&str, Rows)> = match std::env::var("BENCH").as_deref() {
         Ok("swarm") => Some(("swarm", swarm_rows)),
         Ok("wordpress") => Some(("wordpress", wordpress::versions_rows)),
+        Ok("sizes") => Some(("sizes", sizes_only)),
         _ => None,
     };
     if let Some((name, rows)) = only {
@@ -581,6 +583,15 @@ fn idle_cpu_row(report: &mut String, stack: &Stack) {
         stack.services(true).len()
     )
     .unwrap();
+}
+
+/// `BENCH=sizes`: the image, entrypoint and idle memory sizes alone, on a stack with the
+/// bonus services (a minute, not the whole bench).
+fn sizes_only(report: &mut String) {
+    let mut stack = Stack::new("bench-sizes");
+    stack.set_profiles(&["bonus"]);
+    stack.up(&[]);
+    size_rows(report, &stack);
 }
 
 /// Image, entrypoint and idle memory sizes.
