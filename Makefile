@@ -6,19 +6,16 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
 # Settings from srcs/.env, made from srcs/.env.example when missing (the rule below; make
-# then reads it). Command-line values win.
+# then reads it). A key srcs/.env lacks (a file made by an older version) takes the
+# example's value, unless the environment has it: srcs/.env.example is where every
+# setting's default is written, and nowhere else. Command-line values win.
 ENV_FILE    ?= srcs/.env
 -include $(ENV_FILE)
-
-LOGIN       ?= $(or $(SUDO_USER),$(shell id -un))
-DOMAIN_NAME ?= $(LOGIN).42.fr
-DATA_DIR    ?= /home/$(LOGIN)/data
-HTTPS_PORT  ?= 443
+# The settings: every key of srcs/.env.example (LOGIN, DOMAIN_NAME, HTTPS_PORT, TAG, ...).
+SETTINGS    := $(shell sed -n 's/^\([A-Z][A-Z0-9_]*\)=.*/\1/p' srcs/.env.example)
+$(foreach key,$(SETTINGS),$(eval $(key) ?= $(shell sed -n 's/^$(key)=//p' srcs/.env.example)))
 # Compose project: tests and benchmarks use their own so they never touch this one.
 PROJECT     ?= inception
-SECRETS_DIR ?= secrets
-# Every image of the stack is tagged with this (never `latest`).
-TAG         ?= inception
 # The image every Dockerfile starts FROM (`make base` makes it; `make fclean` removes it),
 # and the label of the build stages' cache images (`make clean` removes them). Tests
 # override both, so that their fclean leaves the engine's shared ones alone.
@@ -38,13 +35,10 @@ BONUS       ?= 0
 MANDATORY_SERVICES := $(shell srcs/tools/compose-facts.sh mandatory)
 BONUS_SERVICES := $(shell srcs/tools/compose-facts.sh bonus)
 SWARM_SERVICES := $(shell srcs/tools/compose-facts.sh swarm)
-# PHP containers: 1 (the subject's three containers) or 2 (a second php-fpm container,
-# wordpress-replica, so that restarting or redeploying WordPress loses no request; on with
-# `make bonus`). Set it in srcs/.env.
-WP_REPLICAS ?= 1
-# The Debian suite the wordpress image takes WordPress from (srcs/.env; empty: testing, the
-# current WordPress; trixie: the stable release's, with its security updates).
-WORDPRESS_SUITE ?=
+# WP_REPLICAS (srcs/.env): 1, the subject's three containers, or 2, a second php-fpm
+# container (wordpress-replica, so that restarting or redeploying WordPress loses no request;
+# on with `make bonus`). WORDPRESS_SUITE (srcs/.env): the Debian suite the wordpress image
+# takes WordPress from.
 SERVICES    := $(MANDATORY_SERVICES) $(if $(filter 1,$(BONUS)),$(BONUS_SERVICES) $(SWARM_SERVICES),)
 BUILD_IMAGES = $(addsuffix :$(TAG),$(SERVICES))
 # Cargo test arguments for the end-to-end suite (e.g. TEST=mariadb to run some).
@@ -64,19 +58,28 @@ VM_CPUS     ?= 2
 VM_ACCEL    ?= auto
 VM_DISK_SIZE ?= 16G
 VM_ENV       = env LOGIN="$(LOGIN)" DOMAIN_NAME="$(DOMAIN_NAME)" ENV_FILE="$(ENV_FILE)" \
-	SECRETS_DIR="$(SECRETS_DIR)" TAG="$(TAG)" VM_DIR="$(VM_DIR)" VM_HTTPS_PORT="$(VM_HTTPS_PORT)" \
+	HTTPS_PORT="$(HTTPS_PORT)" SECRETS_DIR="$(SECRETS_DIR)" TAG="$(TAG)" VM_DIR="$(VM_DIR)" \
+	VM_HTTPS_PORT="$(VM_HTTPS_PORT)" \
 	VM_SSH_PORT="$(VM_SSH_PORT)" VM_MEMORY="$(VM_MEMORY)" VM_CPUS="$(VM_CPUS)" \
 	VM_ACCEL="$(VM_ACCEL)" VM_DISK_SIZE="$(VM_DISK_SIZE)"
 
 # docker compose v2 when present, else docker-compose v1. As compose does by default, the
 # stack also reads docker-compose.override.yml when there is one (local changes, git-ignored).
+# Compose gets every setting in its environment, as make has it (quoted for the shell), and
+# the environment only: make's values are srcs/.env's with the example's for missing keys.
 COMPOSE_BIN ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 COMPOSE_FILES := docker-compose.yml $(wildcard docker-compose.override.yml)
-COMPOSE     := $(COMPOSE_BIN) -p $(PROJECT) $(addprefix -f ,$(COMPOSE_FILES)) --env-file $(ENV_FILE)
+quote       = '$(subst ','\'',$(1))'
+SETTINGS_ENV = env $(foreach key,$(SETTINGS),$(key)=$(call quote,$($(key))))
+COMPOSE     = $(SETTINGS_ENV) $(COMPOSE_BIN) -p $(PROJECT) $(addprefix -f ,$(COMPOSE_FILES))
 # Run docker as the invoking user when possible, through sudo otherwise; sudo keeps the
 # settings make exports (below), which compose reads from the environment.
 SUDO        := $(shell [ "$$(id -u)" -eq 0 ] || docker info >/dev/null 2>&1 || \
 	echo sudo --preserve-env=DOMAIN_NAME,DATA_DIR,HTTPS_PORT,SECRETS_DIR,TAG,LOGIN,COMPOSE_PROFILES,COMPOSE_HTTP_TIMEOUT,WP_REDIS_HOST,NGINX_METRICS,WORDPRESS_SUITE)
+
+# What srcs/tools/swarm.sh needs to make the stack file.
+SWARM_ENV    = env ENV_FILE="$(ENV_FILE)" SECRETS_DIR="$(SECRETS_DIR)" TAG="$(TAG)" \
+	COMPOSE_BIN="$(COMPOSE_BIN)" INIT_BINARY=target/debug/inception-init
 
 # Steps that need root whoever runs make (the services' data belong to their own users).
 ROOT        := $(if $(filter 0,$(shell id -u)),,sudo)
@@ -111,7 +114,7 @@ export DOMAIN_NAME DATA_DIR HTTPS_PORT SECRETS_DIR TAG LOGIN COMPOSE_PROFILES CO
 
 .PHONY: all bonus help provision configure base vendor build images dockerfiles up redeploy wait down clean fclean re \
 	logs ps status lint test test-unit test-e2e test-defense audit bench vm vm-run vm-ssh vm-stop vm-test \
-	swarm swarm-rm swarm-test
+	swarm swarm-config swarm-rm swarm-test
 
 all: provision configure base build up wait ## The mandatory part: set up what is missing, build, start, wait until healthy
 	@printf '\nInception is up: https://%s%s\n' "$(DOMAIN_NAME)" "$(if $(filter 443,$(HTTPS_PORT)),,:$(HTTPS_PORT))"
@@ -197,6 +200,7 @@ fclean: ## Also delete the volumes, the data under DATA_DIR and the base image (
 		read -r -p "Delete all data under $(DATA_DIR)? [y/N] " answer; \
 		[ "$$answer" = y ] || [ "$$answer" = Y ] || { echo "fclean: kept"; exit 1; }; \
 	fi
+	@[ -n "$(DATA_DIR)" ] || { echo "fclean: DATA_DIR is empty: set it in $(ENV_FILE)" >&2; exit 1; }
 	@$(MAKE) --no-print-directory clean
 	@$(SUDO) $(ALL_PROFILES) $(COMPOSE) down -v >/dev/null 2>&1 || true
 	@$(ROOT) rm -rf $(foreach d,$(shell srcs/tools/compose-facts.sh data-dirs),"$(DATA_DIR)/$(d)")
@@ -261,10 +265,16 @@ bench: ## Measure stop/start times, throughput, sizes (throwaway project), the S
 	@$(MAKE) --no-print-directory vendor build BONUS=1
 	BENCH="$(BENCH)" cargo test -p inception-tests --release --test bench --quiet -- --nocapture --test-threads=1
 
-swarm: ## Deploy the stack on the swarm this engine manages (srcs/swarm/stack.yml; docs/swarm.md)
+swarm: ## Deploy the stack on the swarm this engine manages (compose's, with srcs/swarm/overrides.yml; docs/swarm.md)
 	@$(MAKE) --no-print-directory build BONUS=1
-	@$(SUDO) env ENV_FILE="$(ENV_FILE)" SECRETS_DIR="$(SECRETS_DIR)" srcs/tools/swarm.sh deploy
+	@# inception-init writes the stack file from compose's (needs cargo, as the tests).
+	@cargo build --quiet --locked -p inception-init
+	@$(SUDO) $(SWARM_ENV) srcs/tools/swarm.sh deploy
 	@$(SUDO) srcs/tools/swarm.sh wait
+
+swarm-config: ## Print the Swarm stack file `make swarm` deploys
+	@cargo build --quiet --locked -p inception-init
+	@$(SWARM_ENV) srcs/tools/swarm.sh config
 
 swarm-rm: ## Remove the Swarm stack (the database volumes and the shared files stay)
 	@$(SUDO) srcs/tools/swarm.sh rm
@@ -291,4 +301,5 @@ vm-stop: ## Shut the VM down cleanly (ACPI power button, bounded)
 	@$(SUDO) $(VM_ENV) srcs/tools/vm.sh stop
 
 vm-test: vm ## Boot a copy of the VM, run the evaluation's checks through the forwarded port, reboot, check again
-	cargo test -p inception-tests --test vm --quiet -- --nocapture
+	@# The test runs srcs/tools/vm.sh with its own ports and disk, the rest of VM_ENV from here.
+	$(VM_ENV) cargo test -p inception-tests --test vm --quiet -- --nocapture

@@ -1,32 +1,63 @@
 #!/usr/bin/env bash
-# The Swarm stack (srcs/swarm/stack.yml) on the swarm the docker CLI talks to (this engine, or
-# DOCKER_HOST / the current docker context: a manager).
+# The Swarm stack on the swarm the docker CLI talks to (this engine, or DOCKER_HOST / the
+# current docker context: a manager). Its file is made here, from docker-compose.yml and the
+# Swarm's differences, srcs/swarm/overrides.yml: compose merges them with the settings
+# (`config`), and `inception-init swarm-stack` makes a file `docker stack deploy` takes of
+# that (crates/init/src/stack.rs says what it changes).
 #
+#   config   prints the stack file (what deploy deploys)
 #   deploy   checks what the stack needs (a manager, the nodes labelled inception.node=1..3
 #            for the Galera members, the images here), generates missing secrets, then
-#            `docker stack deploy` with the settings of ENV_FILE
+#            `docker stack deploy` of the stack file
 #   wait     waits until every service runs all its tasks healthy (SWARM_WAIT seconds, 600);
 #            on timeout, prints the tasks that are not, with their errors
 #   rm       removes the stack (the members' volumes and the shared files stay)
 #
 # Each node needs the images (a registry, or `docker save | docker load`: the engine
-# cannot pull ours) and the shared directory SWARM_SHARED (/srv/inception, a GlusterFS
-# mount) holding wordpress/: docs/swarm.md.
+# cannot pull ours) and the shared directory SWARM_SHARED (srcs/.env: a GlusterFS mount)
+# holding wordpress/: docs/swarm.md.
 #
-# usage: srcs/tools/swarm.sh deploy|wait|rm
-#        env: ENV_FILE (srcs/.env), SECRETS_DIR (secrets), TAG (inception), STACK (inception),
-#        SWARM_SHARED, SWARM_WAIT
+# usage: srcs/tools/swarm.sh config|deploy|wait|rm
+#        env (make swarm passes them): ENV_FILE, SECRETS_DIR, TAG, INIT_BINARY (inception-init)
+#        and COMPOSE_BIN (the compose command) for config and deploy; STACK (inception),
+#        SWARM_WAIT
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 NAME=swarm
 # shellcheck source=srcs/tools/lib.sh
 . srcs/tools/lib.sh
 
-file=srcs/swarm/stack.yml
+overrides=srcs/swarm/overrides.yml
 stack="${STACK:-inception}"
-env_file="${ENV_FILE:-srcs/.env}"
-secrets_dir="${SECRETS_DIR:-secrets}"
-export TAG="${TAG:-inception}"
+
+# What config and deploy need, from the caller (make swarm); the stack file deploy makes.
+env_file="" secrets_dir="" tag="" init="" compose=() file=""
+settings() {
+	env_file="${ENV_FILE:?set ENV_FILE (make swarm passes it)}"
+	secrets_dir="${SECRETS_DIR:?set SECRETS_DIR (make swarm passes it)}"
+	tag="${TAG:?set TAG (make swarm passes it)}"
+	init="${INIT_BINARY:?set INIT_BINARY: inception-init (make swarm builds it)}"
+	# (As the Makefile picks it: v2 when present, else v1.)
+	read -ra compose <<<"${COMPOSE_BIN:-$(docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)}"
+	[ -f "$env_file" ] || die "no $env_file: make configure makes it"
+}
+
+# The stack file on stdout, from the settings of ENV_FILE (srcs/.env.example's for the keys
+# it lacks, as make takes them) and the caller's SECRETS_DIR and TAG.
+stack_file() {
+	(
+		set -a
+		# shellcheck source=srcs/.env.example
+		. srcs/.env.example
+		# shellcheck source=/dev/null
+		. "$env_file"
+		set +a
+		# What the caller passed wins over the file, as in make.
+		SECRETS_DIR="$(realpath "$secrets_dir")"
+		TAG="$tag"
+		"${compose[@]}" -f docker-compose.yml -f "$overrides" config
+	) | "$init" swarm-stack
+}
 
 deploy() {
 	[ "$(docker info -f '{{.Swarm.LocalNodeState}}')" = active ] ||
@@ -40,22 +71,22 @@ deploy() {
 			die "Galera member $n needs exactly one node labelled inception.node=$n" \
 				"(docker node update --label-add inception.node=$n NODE)"
 	done
+
+	# The secrets of both files exist before the stack file is made (an empty one, an
+	# optional password not given, stays out of it).
+	mapfile -t secrets < <(srcs/tools/compose-facts.sh secrets docker-compose.yml
+		srcs/tools/compose-facts.sh secrets "$overrides")
+	srcs/tools/configure.sh "$env_file" "$secrets_dir" "${secrets[@]}"
+	file="$(mktemp)"
+	trap 'rm -f "$file"' EXIT
+	stack_file >"$file"
+
 	local image missing=()
 	while read -r image; do
-		image="${image//\$\{TAG:-inception\}/$TAG}"
 		docker image inspect "$image" >/dev/null 2>&1 || missing+=("$image")
-	done < <(awk '/^ +image:/ { print $2 }' "$file" | sort -u)
+	done < <(awk '/^    image:/ { print $2 }' "$file" | sort -u)
 	[ ${#missing[@]} -eq 0 ] || die "missing images: ${missing[*]} (make build BONUS=1, then load them on every node)"
 
-	mapfile -t secrets < <(srcs/tools/compose-facts.sh secrets "$file")
-	srcs/tools/configure.sh "$env_file" "$secrets_dir" "${secrets[@]}"
-	# docker stack deploy reads no env file: the settings reach it through the environment.
-	set -a
-	# shellcheck source=/dev/null
-	. "$env_file"
-	set +a
-	SECRETS_DIR="$(realpath "$secrets_dir")"
-	export SECRETS_DIR
 	# The images are not in a registry: each node uses its own copy.
 	docker stack deploy --resolve-image never --prune -c "$file" "$stack"
 }
@@ -87,8 +118,9 @@ wait_ready() {
 }
 
 case "${1:-}" in
-	deploy) deploy ;;
+	config) settings && stack_file ;;
+	deploy) settings && deploy ;;
 	wait) wait_ready ;;
 	rm) docker stack rm "$stack" ;;
-	*) echo "usage: srcs/tools/swarm.sh deploy|wait|rm" >&2; exit 2 ;;
+	*) echo "usage: srcs/tools/swarm.sh config|deploy|wait|rm" >&2; exit 2 ;;
 esac

@@ -1,31 +1,23 @@
 # shellcheck shell=bash disable=SC2034,SC2154
 # (SC2034: the settings are used by the scripts that source this file; SC2154: they set args.)
 # The VM's settings, shared by vm-build.sh (making the disk) and vm.sh (running it); sourced
-# from the repository's root. env (the Makefile passes them): LOGIN DOMAIN_NAME ENV_FILE
-# SECRETS_DIR TAG VM_DIR VM_RUN_DIR VM_IMAGE VM_HTTPS_PORT VM_SSH_PORT VM_MEMORY VM_CPUS
-# VM_ACCEL(auto|kvm|tcg) VM_DISK_SIZE VM_WAIT DEBIAN_MIRROR SECURITY_MIRROR
+# from the repository's root. The Makefile passes them in the environment (VM_ENV), with
+# their values and defaults (srcs/.env, srcs/.env.example, the Makefile's VM_* variables):
+# LOGIN DOMAIN_NAME HTTPS_PORT (the port the site listens on inside the VM: the settings
+# copied into it are make's) ENV_FILE SECRETS_DIR TAG VM_DIR VM_HTTPS_PORT VM_SSH_PORT
+# VM_MEMORY VM_CPUS VM_ACCEL(auto|kvm|tcg) VM_DISK_SIZE; and optionally VM_RUN_DIR VM_IMAGE
+# VM_WAIT DEBIAN_MIRROR SECURITY_MIRROR.
 
 NAME=vm
 # shellcheck source=srcs/tools/lib.sh
 . srcs/tools/lib.sh
 
-LOGIN="${LOGIN:?set LOGIN (srcs/.env)}"
-DOMAIN_NAME="${DOMAIN_NAME:-$LOGIN.42.fr}"
-ENV_FILE="${ENV_FILE:-srcs/.env}"
-SECRETS_DIR="${SECRETS_DIR:-secrets}"
-TAG="${TAG:-inception}"
-VM_DIR="${VM_DIR:-vm}"
+for setting in LOGIN DOMAIN_NAME HTTPS_PORT ENV_FILE SECRETS_DIR TAG VM_DIR VM_HTTPS_PORT \
+	VM_SSH_PORT VM_MEMORY VM_CPUS VM_ACCEL VM_DISK_SIZE; do
+	[ -n "${!setting:-}" ] || die "$setting is not set: run this through make (make vm, vm-run, vm-ssh, vm-stop)"
+done
 VM_RUN_DIR="${VM_RUN_DIR:-$VM_DIR/run}"
 VM_IMAGE="${VM_IMAGE:-$VM_DIR/inception.qcow2}"
-# The port the site listens on inside the VM: HTTPS_PORT of the settings copied into it.
-GUEST_HTTPS_PORT="$(sed -n 's/^HTTPS_PORT=\([0-9]*\).*/\1/p' "$ENV_FILE" 2>/dev/null | tail -n 1)"
-GUEST_HTTPS_PORT="${GUEST_HTTPS_PORT:-443}"
-VM_HTTPS_PORT="${VM_HTTPS_PORT:-$GUEST_HTTPS_PORT}"
-VM_SSH_PORT="${VM_SSH_PORT:-2222}"
-VM_MEMORY="${VM_MEMORY:-4096}"
-VM_CPUS="${VM_CPUS:-2}"
-VM_ACCEL="${VM_ACCEL:-auto}"
-VM_DISK_SIZE="${VM_DISK_SIZE:-16G}"
 VM_WAIT="${VM_WAIT:-1800}"
 
 # The services whose images the VM preloads.
@@ -43,7 +35,7 @@ OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 need_root() {
 	[ "$(id -u)" -ne 0 ] || return 0
 	command -v sudo >/dev/null || die "$1 needs root: run as root or install sudo"
-	exec sudo --preserve-env=LOGIN,DOMAIN_NAME,ENV_FILE,SECRETS_DIR,TAG,VM_DIR,VM_RUN_DIR,VM_IMAGE,VM_HTTPS_PORT,VM_SSH_PORT,VM_MEMORY,VM_CPUS,VM_ACCEL,VM_DISK_SIZE,VM_WAIT,DEBIAN_MIRROR,SECURITY_MIRROR \
+	exec sudo --preserve-env=LOGIN,DOMAIN_NAME,HTTPS_PORT,ENV_FILE,SECRETS_DIR,TAG,VM_DIR,VM_RUN_DIR,VM_IMAGE,VM_HTTPS_PORT,VM_SSH_PORT,VM_MEMORY,VM_CPUS,VM_ACCEL,VM_DISK_SIZE,VM_WAIT,DEBIAN_MIRROR,SECURITY_MIRROR \
 		-- "$0" "${args[@]}"
 }
 

@@ -3,8 +3,8 @@
 #
 #   build  srcs/tools/vm-build.sh (make vm).
 #   run    Boots it with qemu in the background: KVM when /dev/kvm can run a standard guest,
-#          software emulation (TCG) otherwise. Forwards 127.0.0.1:VM_HTTPS_PORT (default:
-#          HTTPS_PORT) to the VM's HTTPS_PORT (443 unless srcs/.env says otherwise: the
+#          software emulation (TCG) otherwise. Forwards 127.0.0.1:VM_HTTPS_PORT (make's default:
+#          HTTPS_PORT) to the VM's HTTPS_PORT (make's, the settings copied into the VM: the
 #          site's links carry it) and 127.0.0.1:VM_SSH_PORT to its 22. Serial console:
 #          VM_RUN_DIR/console.log.
 #   wait   Waits (bounded: VM_WAIT seconds) until the site answers through the forwarded port.
@@ -65,7 +65,7 @@ run() {
 		-drive if=pflash,format=raw,readonly=on,file="$OVMF_CODE" \
 		-drive if=pflash,format=raw,file="$VM_RUN_DIR/efivars.fd" \
 		-drive file="$VM_IMAGE",if=virtio,cache=unsafe,discard=unmap \
-		-netdev user,id=net0,hostfwd=tcp:127.0.0.1:"$VM_HTTPS_PORT"-:"$GUEST_HTTPS_PORT",hostfwd=tcp:127.0.0.1:"$VM_SSH_PORT"-:22 \
+		-netdev user,id=net0,hostfwd=tcp:127.0.0.1:"$VM_HTTPS_PORT"-:"$HTTPS_PORT",hostfwd=tcp:127.0.0.1:"$VM_SSH_PORT"-:22 \
 		-device virtio-net-pci,netdev=net0 \
 		-device virtio-rng-pci \
 		-display none -serial file:"$VM_RUN_DIR/console.log" \

@@ -5,8 +5,8 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use inception_core::log::events;
 use inception_core::pid1::ExitStatus;
+use inception_mariadb::events;
 use inception_tests::*;
 
 /// stdout and stderr of a command, for messages.

@@ -4,7 +4,7 @@
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use inception_core::log::events;
+use inception_mariadb::events;
 use inception_tests::*;
 
 const ROOT_PASSWORD: &str = "r00t'pw";

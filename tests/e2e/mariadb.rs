@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use inception_core::log::events;
+use inception_mariadb::events;
 use inception_tests::*;
 
 /// A password that needs escaping everywhere.

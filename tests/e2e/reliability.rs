@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use inception_core::log::events;
+use inception_mariadb::events;
 use inception_tests::*;
 
 /// Host PID of a container's PID 1.

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use inception_core::log::events;
+use inception_mariadb::events;
 use inception_tests::*;
 
 #[test]

@@ -7,15 +7,6 @@ use std::time::Duration;
 use inception_tests::*;
 use inception_wordpress::events;
 
-/// A 2×2 PNG: what the upload test sends, and what must be served back, byte for byte.
-const PNG: &[u8] = &[
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, 0x08, 0x02, 0x00, 0x00, 0x00, 0xfd, 0xd4, 0x9a,
-    0x73, 0x00, 0x00, 0x00, 0x16, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
-    0x1f, 0x08, 0x19, 0x18, 0x18, 0xfe, 0x03, 0x00, 0x26, 0xf6, 0x04, 0xfc, 0x3f, 0x38, 0x7c, 0x7b,
-    0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
-];
-
 fn db_version(stack: &Stack) -> String {
     stack
         .sql("SELECT option_value FROM wordpress.wp_options WHERE option_name = 'db_version'")
@@ -59,26 +50,7 @@ fn old_site(stack: &mut Stack, from: OlderWordPress) -> OldSite {
         ),
     );
     assert_eq!(page.status, 201, "{}", page.body);
-    let file = stack.dir.path().join("pixel.png");
-    std::fs::write(&file, PNG).unwrap();
-    let nonce = admin.get("/wp-admin/admin-ajax.php?action=rest-nonce").body;
-    let upload = admin.request(
-        "/wp-json/wp/v2/media",
-        &[
-            "-H",
-            &format!("X-WP-Nonce: {}", nonce.trim()),
-            "-H",
-            "Content-Disposition: attachment; filename=pixel.png",
-            "-H",
-            "Content-Type: image/png",
-            "--data-binary",
-            &format!("@{}", file.display()),
-        ],
-    );
-    assert_eq!(upload.status, 201, "{}", upload.body);
-    let json: serde_json::Value = serde_json::from_str(&upload.body).unwrap();
-    let url = json["source_url"].as_str().unwrap();
-    let upload = format!("/{}", url.splitn(4, '/').nth(3).unwrap());
+    let upload = admin.upload_png(stack.dir.path());
     let comment = unique(&format!("a comment made on {major}"));
     stack.comment(&comment);
     OldSite {

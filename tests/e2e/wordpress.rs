@@ -22,8 +22,7 @@ fn fastcgi_get(stack: &Stack, path: &str, script: &str) -> fastcgi::Response {
         site: Some(&site),
         cookie: "",
     };
-    inception_core::rt::block_on(get.send(&format!("{ip}:9000"), Duration::from_secs(30)))
-        .unwrap()
+    inception_core::rt::run(get.send(&format!("{ip}:9000"), Duration::from_secs(30)))
         .expect("FastCGI request failed")
 }
 

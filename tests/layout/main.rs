@@ -103,7 +103,7 @@ fn compose_builds_every_image_from_its_own_dockerfile_with_the_root_as_context()
             "{s} is not built with the INCEPTION_SOURCE argument:\n{block}"
         );
         assert!(
-            block.contains(&format!("    image: {s}:${{TAG:-inception}}\n")),
+            block.contains(&format!("    image: {s}:${{TAG?set TAG in srcs/.env}}\n")),
             "{s}: image name"
         );
         let dockerfile =
@@ -140,6 +140,151 @@ fn compose_runs_the_subjects_three_services_and_each_has_a_dockerfile() {
         ["mariadb", "wordpress", "backups", "prometheus"]
     );
     assert!(secrets().contains(&"db_password") && secrets().contains(&"wp_admin_password"));
+}
+
+/// The settings `srcs/.env.example` gives a value: (key, value).
+fn example_defaults() -> Vec<(String, String)> {
+    read("srcs/.env.example")
+        .lines()
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_uppercase()))
+        .filter_map(|l| l.split_once('='))
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+/// Every `${NAME...}` of a compose file: (NAME, what follows it up to the brace).
+fn interpolations(text: &str) -> Vec<(String, String)> {
+    text.match_indices("${")
+        .filter_map(|(i, _)| {
+            let rest = &text[i + 2..];
+            let end = rest.find('}')?;
+            let inner = &rest[..end];
+            let name_end = inner
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(inner.len());
+            Some((inner[..name_end].to_owned(), inner[name_end..].to_owned()))
+        })
+        .collect()
+}
+
+/// What a compose file may read besides the settings: build and test plumbing, empty when
+/// unset (the source hash `make build` passes, the tests' container-name prefix), and what
+/// make derives from BONUS: the object cache's address (unset: the bonus's redis) and nginx's
+/// metrics listener for the monitoring (unset: on).
+const NOT_SETTINGS: [(&str, &str); 4] = [
+    ("INCEPTION_SOURCE", ":-"),
+    ("CONTAINER_PREFIX", ":-"),
+    ("WP_REDIS_HOST", "-redis:6379"),
+    ("NGINX_METRICS", "-1"),
+];
+
+/// The files that read the settings and must not write their defaults again.
+fn settings_readers() -> Vec<String> {
+    let mut files = vec!["docker-compose.yml".to_owned(), "Makefile".to_owned()];
+    for dir in ["srcs/tools", "srcs/swarm"] {
+        for entry in std::fs::read_dir(repo().join(dir)).unwrap() {
+            files.push(format!(
+                "{dir}/{}",
+                entry.unwrap().file_name().to_string_lossy()
+            ));
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_default_is_written_once_in_the_env_example() {
+    let defaults = example_defaults();
+    assert!(
+        defaults
+            .iter()
+            .any(|(k, v)| k == "HTTPS_PORT" && v == "443")
+    );
+    let example = read("srcs/.env.example");
+    let keys: Vec<&str> = example
+        .lines()
+        .filter_map(|l| l.split_once('=').map(|(k, _)| k))
+        .filter(|k| k.starts_with(|c: char| c.is_ascii_uppercase()))
+        .collect();
+    let mut problems = Vec::new();
+    for file in settings_readers() {
+        let text = read(&file);
+        if file.ends_with(".yml") {
+            for (name, rest) in interpolations(&text) {
+                let allowed = NOT_SETTINGS.iter().any(|(n, r)| *n == name && *r == rest);
+                let setting = keys.contains(&name.as_str());
+                // A setting is required (`?` or `:?`, with a message), never defaulted.
+                if !allowed
+                    && !(setting
+                        && (rest.is_empty()
+                            || rest.starts_with(['?', ':']) && !rest.starts_with(":-")))
+                {
+                    problems.push(format!("{file}: ${{{name}{rest}}}"));
+                }
+            }
+        }
+        for (key, value) in &defaults {
+            for default in [
+                format!("${{{key}:-"),
+                format!("${{{key}-"),
+                format!("\n{key} ?="),
+                format!("\n{key} :="),
+                format!("\n{key} ="),
+            ] {
+                if text.contains(&default) {
+                    problems.push(format!(
+                        "{file}: {} (the example has {key}={value})",
+                        default.trim()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "defaults written outside srcs/.env.example:\n  {}",
+        problems.join("\n  ")
+    );
+}
+
+#[test]
+fn the_swarm_overrides_hold_only_what_differs_from_compose() {
+    let overrides = read("srcs/swarm/overrides.yml");
+    // Images, capabilities, tmpfs and health probes are compose's: only a health check's
+    // start period may differ.
+    for key in [
+        "image:",
+        "cap_add:",
+        "cap_drop:",
+        "tmpfs: [",
+        "test:",
+        "read_only: true\n",
+    ] {
+        assert!(
+            !overrides.contains(key),
+            "srcs/swarm/overrides.yml restates {key:?} (docker-compose.yml has it)"
+        );
+    }
+    // Every service of the stack comes from compose's list, or is a Galera member.
+    let compose = read("docker-compose.yml");
+    let mut section = "";
+    for line in overrides.lines() {
+        if !line.starts_with([' ', '#']) && !line.is_empty() {
+            section = line;
+        }
+        let Some(name) = line.strip_prefix("  ").and_then(|l| l.strip_suffix(':')) else {
+            continue;
+        };
+        if section != "services:" || name.starts_with([' ', '#']) || name.starts_with("mariadb-") {
+            continue;
+        }
+        assert!(
+            compose.contains(&format!("\n  {name}:\n")),
+            "srcs/swarm/overrides.yml: {name} is not a service of docker-compose.yml"
+        );
+    }
 }
 
 /// The three documents the subject asks for, and how big each may grow (bytes): beyond that,

@@ -8,8 +8,8 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use crate::{
-    Https, TempDir, image, repo, run, stderr, stdout, success, swarm_services, tag, unique,
-    wait_until,
+    Https, TempDir, image, init_binary, repo, run, stderr, stdout, success, swarm_services, tag,
+    unique, wait_until,
 };
 
 /// The site's domain name on the nodes.
@@ -121,16 +121,11 @@ impl Nodes {
     pub fn swarm(&self, action: &str) -> Output {
         let env_file = self.dir.0.join("env");
         if !env_file.exists() {
-            let example = std::fs::read_to_string(repo().join("srcs/.env.example")).unwrap();
-            let settings: String = example
-                .lines()
-                .map(|l| match l.split_once('=') {
-                    Some(("DOMAIN_NAME", _)) => format!("DOMAIN_NAME={DOMAIN}\n"),
-                    Some(("LOGIN", _)) => "LOGIN=swarm\n".into(),
-                    _ => format!("{l}\n"),
-                })
-                .collect();
-            std::fs::write(&env_file, settings).unwrap();
+            // As `make` makes srcs/.env: the login swarm names the domain (DOMAIN).
+            let o = run(Command::new(repo().join("srcs/tools/configure.sh"))
+                .arg(&env_file)
+                .env("LOGIN", "swarm"));
+            assert!(o.status.success(), "configure.sh: {}", stderr(&o));
         }
         run(Command::new(repo().join("srcs/tools/swarm.sh"))
             .arg(action)
@@ -138,6 +133,7 @@ impl Nodes {
             .env("ENV_FILE", &env_file)
             .env("SECRETS_DIR", self.secrets())
             .env("TAG", tag())
+            .env("INIT_BINARY", init_binary())
             .env("STACK", STACK)
             .env("SWARM_WAIT", "900"))
     }
@@ -171,7 +167,9 @@ impl Drop for Nodes {
 
 /// `tests/swarm/nodes.sh ARGS`.
 pub fn nodes(args: &[&str]) -> Output {
-    run(Command::new(repo().join("tests/swarm/nodes.sh")).args(args))
+    run(Command::new(repo().join("tests/swarm/nodes.sh"))
+        .args(args)
+        .env("INIT_BINARY", init_binary()))
 }
 
 /// `tests/swarm/nodes.sh ARGS`, which must succeed; returns stdout.

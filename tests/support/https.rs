@@ -25,7 +25,41 @@ pub struct Https {
     jar: PathBuf,
 }
 
+/// A 2×2 PNG: what [`Https::upload_png`] sends, and what must be served back, byte for byte.
+pub const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, 0x08, 0x02, 0x00, 0x00, 0x00, 0xfd, 0xd4, 0x9a,
+    0x73, 0x00, 0x00, 0x00, 0x16, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+    0x1f, 0x08, 0x19, 0x18, 0x18, 0xfe, 0x03, 0x00, 0x26, 0xf6, 0x04, 0xfc, 0x3f, 0x38, 0x7c, 0x7b,
+    0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
 impl Https {
+    /// Uploads [`PNG`] to the media library through the REST API (logged in as an author or
+    /// more), by way of a file in `dir`; returns the file's URL path.
+    pub fn upload_png(&self, dir: &Path) -> String {
+        let file = dir.join("upload.png");
+        std::fs::write(&file, PNG).unwrap();
+        let nonce = self.get("/wp-admin/admin-ajax.php?action=rest-nonce").body;
+        let r = self.request(
+            "/wp-json/wp/v2/media",
+            &[
+                "-H",
+                &format!("X-WP-Nonce: {}", nonce.trim()),
+                "-H",
+                "Content-Disposition: attachment; filename=upload.png",
+                "-H",
+                "Content-Type: image/png",
+                "--data-binary",
+                &format!("@{}", file.display()),
+            ],
+        );
+        assert_eq!(r.status, 201, "upload refused: {}", r.body);
+        let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        let url = json["source_url"].as_str().unwrap();
+        format!("/{}", url.splitn(4, '/').nth(3).unwrap())
+    }
+
     /// A client of the site on this machine, its cookies in `jar`.
     pub fn new(domain: &str, port: u16, jar: &Path) -> Https {
         Https::at(domain, "127.0.0.1", port, jar)

@@ -170,10 +170,12 @@ impl Stack {
         .unwrap();
     }
 
-    /// `docker compose -p PROJECT ARGS...` with this stack's settings.
+    /// `docker compose --env-file srcs/.env.example -p PROJECT ARGS...`, this stack's settings
+    /// in the environment (which wins over the example's).
     pub fn compose(&self, args: &[&str]) -> Output {
         let mut cmd = Command::new(&self.compose[0]);
         cmd.args(&self.compose[1..])
+            .args(["--env-file", "srcs/.env.example"])
             .args(["-p", &self.project, "-f", "docker-compose.yml"]);
         if !self.images.is_empty() {
             cmd.arg("-f").arg(self.dir.path().join("images.yml"));

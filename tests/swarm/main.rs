@@ -1,49 +1,15 @@
-//! `make swarm-test`: the Swarm stack (srcs/swarm/stack.yml, deployed by `make swarm`'s
-//! script) on three docker-in-docker nodes of this machine (tests/swarm/nodes.sh), then what
+//! `make swarm-test`: the Swarm stack (docker-compose.yml with srcs/swarm/overrides.yml, deployed
+//! by `make swarm`'s script) on three docker-in-docker nodes of this machine (tests/swarm/nodes.sh), then what
 //! a cluster is for: every node serves the one site, a node can die and come back, the
 //! database cluster survives a stop or a crash of all its members.
 //!
 //! One test, in steps, because the cluster takes minutes to make; each step prints how long
 //! it took. The cluster itself: the harness's `cluster` module (tests/support/cluster.rs).
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use inception_tests::cluster::*;
 use inception_tests::*;
-
-/// Uploads `bytes` as a PNG through the REST API; returns the file's URL path.
-fn upload(web: &Https, dir: &Path, bytes: &[u8]) -> String {
-    let file = dir.join("upload.png");
-    std::fs::write(&file, bytes).unwrap();
-    let nonce = web.get("/wp-admin/admin-ajax.php?action=rest-nonce").body;
-    let r = web.request(
-        "/wp-json/wp/v2/media",
-        &[
-            "-H",
-            &format!("X-WP-Nonce: {}", nonce.trim()),
-            "-H",
-            "Content-Disposition: attachment; filename=swarm.png",
-            "-H",
-            "Content-Type: image/png",
-            "--data-binary",
-            &format!("@{}", file.display()),
-        ],
-    );
-    assert_eq!(r.status, 201, "upload refused: {}", r.body);
-    let url: serde_json::Value = serde_json::from_str(&r.body).unwrap();
-    let url = url["source_url"].as_str().unwrap();
-    format!("/{}", url.splitn(4, '/').nth(3).unwrap())
-}
-
-/// A 1×1 PNG.
-const PNG: &[u8] = &[
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
-    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
-    0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
-    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
-];
 
 #[test]
 fn the_stack_serves_from_every_node_and_outlives_a_node_and_its_database() {
@@ -110,7 +76,7 @@ fn the_stack_serves_from_every_node_and_outlives_a_node_and_its_database() {
     // A file uploaded through node 2 is served by node 1.
     let admin = n.https(2);
     assert!(admin.login("webmaster", &secret(&n, "wp_admin_password")));
-    let path = upload(&admin, &n.dir.0, PNG);
+    let path = admin.upload_png(&n.dir.0);
     let r = n.https(1).get(&path);
     assert_eq!(r.status, 200, "{path} through node 1");
     // The reply's body is text (invalid UTF-8 replaced): compare the file read the same way.

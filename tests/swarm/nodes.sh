@@ -254,7 +254,7 @@ up() {
 	for n in "${nodes[@]}"; do
 		mount_volume "$n"
 	done
-	# The stack's shared files (srcs/swarm/stack.yml binds SWARM_SHARED/wordpress and
+	# The stack's shared files (srcs/swarm/overrides.yml binds SWARM_SHARED/wordpress and
 	# SWARM_SHARED/backups).
 	on 1 mkdir -p "$mount_dir/wordpress" "$mount_dir/backups"
 	say "Gluster: volume $gluster_volume (replica 3) mounted at $mount_dir on every node"

@@ -8,12 +8,7 @@ use inception_core::cli::{self, Service};
 use inception_core::probe::fastcgi;
 
 fn main() -> ExitCode {
-    cli::run(&Service {
-        name: "inception-adminer",
-        is_program: |a| a.starts_with("php-fpm"),
-        command: &["php-fpm8.2", "-F"],
-        health: fastcgi::local_pool_health,
-        upkeep: None,
-        serve: None,
-    })
+    let php_fpm = |a: &str| a.starts_with("php-fpm");
+    let (command, health) = (&["php-fpm8.2", "-F"], fastcgi::local_pool_health);
+    cli::run(&Service::new("inception-adminer", php_fpm, command, health))
 }

@@ -177,12 +177,12 @@ pub fn restore(sup: &Supervisor, s: &Settings, id: &str) -> anyhow::Result<()> {
         password,
     }) = &s.redis
     {
-        let flushed = rt::block_on(redis::call(
+        let flushed = rt::run(redis::call(
             addr,
-            Some(password),
+            Some(password.expose()),
             &["FLUSHDB"],
             Duration::from_secs(5),
-        ))?;
+        ));
         match flushed {
             Ok(reply) if reply == "+OK" => tracing::info!("object cache flushed"),
             // The cache may be down; WordPress then starts from an empty one anyway.

@@ -84,7 +84,7 @@ fn health(settings: &Settings) -> anyhow::Result<String> {
         database: Some(settings.db_name.clone()),
         ..settings.db.clone()
     };
-    rt::block_on(db.query_one("SELECT 'ok'", Duration::from_secs(3)))??;
+    rt::run(db.query_one("SELECT 'ok'", Duration::from_secs(3)))?;
     let probe_file = settings.dir.join(".health");
     std::fs::write(&probe_file, b"ok")
         .map_err(|e| anyhow::anyhow!("{} is not writable: {e}", settings.dir.display()))?;

@@ -50,7 +50,7 @@ impl Settings {
             db: Database {
                 address: host,
                 user: cfg.required(&["BACKUP_DB_USER", "MYSQL_USER"])?,
-                password: cfg.required(&["BACKUP_DB_PASSWORD", "MYSQL_PASSWORD"])?,
+                password: cfg.secret(&["BACKUP_DB_PASSWORD", "MYSQL_PASSWORD"])?,
                 database: None,
             },
             db_name: cfg.required(&["BACKUP_DB_NAME", "MYSQL_DATABASE"])?,

@@ -39,6 +39,43 @@ pub struct Service {
     pub serve: Option<fn(Vec<String>) -> anyhow::Result<u8>>,
 }
 
+impl Service {
+    /// A service named `name` (as its errors are prefixed), its program recognised by
+    /// `is_program`, run as `command`, checked by `health`; nothing to prepare before it
+    /// runs and no upkeep, unless [`Service::serve`] and [`Service::upkeep`] say otherwise.
+    pub const fn new(
+        name: &'static str,
+        is_program: fn(&str) -> bool,
+        command: &'static [&'static str],
+        health: fn() -> anyhow::Result<String>,
+    ) -> Service {
+        Service {
+            name,
+            is_program,
+            command,
+            health,
+            upkeep: None,
+            serve: None,
+        }
+    }
+
+    /// With `serve` preparing the service and running it.
+    pub const fn serve(self, serve: fn(Vec<String>) -> anyhow::Result<u8>) -> Service {
+        Service {
+            serve: Some(serve),
+            ..self
+        }
+    }
+
+    /// With `upkeep` done by `health --upkeep`.
+    pub const fn upkeep(self, upkeep: health::Upkeep) -> Service {
+        Service {
+            upkeep: Some(upkeep),
+            ..self
+        }
+    }
+}
+
 /// The `main` of every service binary: logging, then what the command line asks for
 /// (see [`Action`]), with errors reported and mapped to exit codes by [`exit::main`].
 pub fn run(service: &Service) -> ExitCode {

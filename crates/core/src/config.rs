@@ -5,7 +5,8 @@
 //! official MariaDB and WordPress images. Several spellings of one setting (`MARIADB_USER`,
 //! `MYSQL_USER`) are read in order, the first one set winning.
 //!
-//! Errors name the variable and never its value, so they can be logged as they are.
+//! Errors name the variable and never its value, so they can be logged as they are; passwords
+//! and keys are read as a [`Secret`], which no `{:?}` shows.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -46,6 +47,35 @@ impl ConfigError {
             var: var.to_owned(),
             reason: reason.to_string(),
         }
+    }
+}
+
+/// A password or key: its `Debug` is redacted and it has no `Display`, so it reaches a file, a
+/// command or a connection only through [`Secret::expose`], never a log line by accident.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps `value`.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The value itself, for where it is meant to go.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Secret {
+        Secret::new(value)
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(redacted)")
     }
 }
 
@@ -142,6 +172,16 @@ impl<S: Source> Config<S> {
         })
     }
 
+    /// A required secret (a password, a key): as [`Config::required`], wrapped.
+    pub fn secret(&self, names: &[&str]) -> Result<Secret, ConfigError> {
+        self.required(names).map(Secret)
+    }
+
+    /// An optional secret under any of `names`.
+    pub fn optional_secret(&self, names: &[&str]) -> Result<Option<Secret>, ConfigError> {
+        Ok(self.optional(names)?.map(Secret))
+    }
+
     /// A setting with a default when unset.
     pub fn or(&self, names: &[&str], default: &str) -> Result<String, ConfigError> {
         Ok(self.optional(names)?.unwrap_or_else(|| default.to_owned()))
@@ -206,7 +246,8 @@ impl<S: Source> Config<S> {
 pub struct Redis {
     /// `host:port`.
     pub address: String,
-    pub password: String,
+    /// `AUTH`'s password.
+    pub password: Secret,
 }
 
 impl Redis {
@@ -215,7 +256,7 @@ impl Redis {
         let Some(address) = cfg.optional(&[&format!("{prefix}REDIS_HOST")])? else {
             return Ok(None);
         };
-        let password = cfg.required(&[&format!("{prefix}REDIS_PASSWORD")])?;
+        let password = cfg.secret(&[&format!("{prefix}REDIS_PASSWORD")])?;
         Ok(Some(Redis { address, password }))
     }
 }
@@ -338,6 +379,25 @@ mod tests {
         let c = cfg(&[("P_FILE", path.to_str().unwrap())]);
         assert_eq!(c.required(&["P"]).unwrap(), " pa ss\\'\"$%é ");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_secret_is_never_shown_by_debug() {
+        let c = cfg(&[("P", "hunter2")]);
+        let secret = c.secret(&["P"]).unwrap();
+        assert_eq!(secret.expose(), "hunter2");
+        assert_eq!(format!("{secret:?}"), "Secret(redacted)");
+        let redis = Redis::read(
+            &cfg(&[("R_REDIS_HOST", "r:6379"), ("R_REDIS_PASSWORD", "hunter2")]),
+            "R_",
+        )
+        .unwrap();
+        assert!(!format!("{redis:?}").contains("hunter2"), "{redis:?}");
+        assert_eq!(c.optional_secret(&["NOPE"]).unwrap(), None);
+        assert!(matches!(
+            c.secret(&["NOPE"]),
+            Err(ConfigError::Missing { .. })
+        ));
     }
 
     #[test]

@@ -2,35 +2,28 @@
 //! socket): connections, queries, the client command line, and waiting until it is ready.
 //! The entrypoints, the backups and the health checks use it.
 
+use std::future::Future;
 use std::time::Duration;
 
 use anyhow::Context;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, OptsBuilder};
 
+use crate::config::Secret;
 use crate::retry::Backoff;
+use crate::rt::Runtime;
 
 /// Where and as whom to connect.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Database {
     /// `host[:port]` (3306 by default) or a Unix socket path (starts with `/`).
     pub address: String,
     /// Account name.
     pub user: String,
-    /// Password (never logged).
-    pub password: String,
+    /// Password.
+    pub password: Secret,
     /// Database to select, if any.
     pub database: Option<String>,
-}
-
-impl std::fmt::Debug for Database {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Database")
-            .field("address", &self.address)
-            .field("user", &self.user)
-            .field("database", &self.database)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Database {
@@ -52,14 +45,14 @@ impl Database {
             format!("--port={port}"),
             format!("--user={}", self.user),
         ])
-        .env("MYSQL_PWD", &self.password);
+        .env("MYSQL_PWD", self.password.expose());
         cmd
     }
 
     fn opts(&self) -> Opts {
         let builder = OptsBuilder::default()
             .user(Some(self.user.clone()))
-            .pass(Some(self.password.clone()))
+            .pass(Some(self.password.expose()))
             .db_name(self.database.clone())
             .prefer_socket(false)
             .wait_timeout(Some(60));
@@ -82,12 +75,9 @@ impl Database {
 
     /// Connects and runs `query`, which must return one row with one column.
     pub async fn query_one(&self, query: &str, timeout: Duration) -> anyhow::Result<String> {
-        let mut conn = self.connect(timeout).await?;
-        let value: Option<String> = tokio::time::timeout(timeout, conn.query_first(query))
-            .await
-            .map_err(|_| anyhow::anyhow!("query on {} timed out", self.address))?
-            .with_context(|| format!("query on {} failed", self.address))?;
-        let _ = conn.disconnect().await;
+        let value: Option<String> = self
+            .on_connection("query", timeout, async |conn| conn.query_first(query).await)
+            .await?;
         value.with_context(|| format!("query on {} returned no row", self.address))
     }
 
@@ -97,24 +87,32 @@ impl Database {
         query: &str,
         timeout: Duration,
     ) -> anyhow::Result<Vec<String>> {
-        let mut conn = self.connect(timeout).await?;
-        let rows: Vec<String> = tokio::time::timeout(timeout, conn.query(query))
+        self.on_connection("query", timeout, async |conn| conn.query(query).await)
             .await
-            .map_err(|_| anyhow::anyhow!("query on {} timed out", self.address))?
-            .with_context(|| format!("query on {} failed", self.address))?;
-        let _ = conn.disconnect().await;
-        Ok(rows)
     }
 
     /// Connects and runs `statement`, which returns no rows.
     pub async fn execute(&self, statement: &str, timeout: Duration) -> anyhow::Result<()> {
+        self.on_connection("statement", timeout, async |conn| {
+            conn.query_drop(statement).await
+        })
+        .await
+    }
+
+    /// Connects, does `work` (a `what`: query, statement) within `timeout`, disconnects.
+    async fn on_connection<T>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        work: impl AsyncFnOnce(&mut Conn) -> mysql_async::Result<T>,
+    ) -> anyhow::Result<T> {
         let mut conn = self.connect(timeout).await?;
-        tokio::time::timeout(timeout, conn.query_drop(statement))
+        let result = tokio::time::timeout(timeout, work(&mut conn))
             .await
-            .map_err(|_| anyhow::anyhow!("statement on {} timed out", self.address))?
-            .with_context(|| format!("statement on {} failed", self.address))?;
+            .map_err(|_| anyhow::anyhow!("{what} on {} timed out", self.address))?
+            .with_context(|| format!("{what} on {} failed", self.address))?;
         let _ = conn.disconnect().await;
-        Ok(())
+        Ok(result)
     }
 
     /// Waits until a connection succeeds, retrying with `backoff`.
@@ -133,5 +131,101 @@ impl Database {
                     self.address, backoff.timeout
                 )
             })
+    }
+
+    /// This database for synchronous code: see [`Blocking`].
+    pub fn blocking(self) -> anyhow::Result<Blocking> {
+        Ok(Blocking {
+            runtime: Runtime::new()?,
+            database: self,
+        })
+    }
+}
+
+/// A [`Database`] with the runtime its queries run on, built once for as many queries as
+/// the synchronous caller makes (an entrypoint's setup, an upgrade's checks).
+#[derive(Debug)]
+pub struct Blocking {
+    database: Database,
+    runtime: Runtime,
+}
+
+impl Blocking {
+    /// Where and as whom it connects.
+    pub fn database(&self) -> &Database {
+        &self.database
+    }
+
+    /// Runs other async work on the same runtime (work that holds a connection).
+    pub fn run<T, E>(&self, future: impl Future<Output = Result<T, E>>) -> anyhow::Result<T>
+    where
+        E: Into<anyhow::Error>,
+    {
+        self.runtime.run(future)
+    }
+
+    /// [`Database::query_one`].
+    pub fn query_one(&self, query: &str, timeout: Duration) -> anyhow::Result<String> {
+        self.run(self.database.query_one(query, timeout))
+    }
+
+    /// [`Database::query_column`].
+    pub fn query_column(&self, query: &str, timeout: Duration) -> anyhow::Result<Vec<String>> {
+        self.run(self.database.query_column(query, timeout))
+    }
+
+    /// [`Database::execute`].
+    pub fn execute(&self, statement: &str, timeout: Duration) -> anyhow::Result<()> {
+        self.run(self.database.execute(statement, timeout))
+    }
+
+    /// [`Database::wait_ready`].
+    pub fn wait_ready(&self, backoff: Backoff) -> anyhow::Result<()> {
+        self.run(self.database.wait_ready(backoff))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> Database {
+        Database {
+            address: "mariadb".into(),
+            user: "wp".into(),
+            password: Secret::new("hunter2"),
+            database: Some("wordpress".into()),
+        }
+    }
+
+    #[test]
+    fn the_password_goes_to_the_client_only() {
+        let db = db();
+        assert!(!format!("{db:?}").contains("hunter2"), "{db:?}");
+        let cmd = db.client_command("mariadb");
+        let args: Vec<_> = cmd.get_args().map(|a| a.to_string_lossy()).collect();
+        assert_eq!(args, ["--host=mariadb", "--port=3306", "--user=wp"]);
+        let pwd = cmd
+            .get_envs()
+            .find(|(k, _)| *k == "MYSQL_PWD")
+            .and_then(|(_, v)| v);
+        assert_eq!(pwd, Some(std::ffi::OsStr::new("hunter2")));
+    }
+
+    #[test]
+    fn an_unreachable_server_is_an_error_within_the_timeout() {
+        let db = Database {
+            address: "127.0.0.1:1".into(),
+            ..db()
+        }
+        .blocking()
+        .unwrap();
+        let err = db
+            .query_one("SELECT 1", Duration::from_secs(2))
+            .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("cannot connect to 127.0.0.1:1 as wp"),
+            "{err:#}"
+        );
     }
 }

@@ -17,7 +17,6 @@ pub mod config;
 pub mod db;
 pub mod exit;
 pub mod fs;
-pub mod galera;
 pub mod health;
 pub mod log;
 pub mod pid1;

@@ -30,23 +30,6 @@ impl Format {
     }
 }
 
-/// The messages the services log at the steps of their life that the tests look for: one
-/// definition, so that a reworded message changes the service and its tests together.
-pub mod events {
-    /// mariadb: the data directory holds a database; the server starts on it.
-    pub const DATABASE_PRESENT: &str = "database present, starting it";
-    /// mariadb: the first start (initialisation) completed.
-    pub const FIRST_START_COMPLETE: &str = "first start complete";
-    /// mariadb: an interrupted first start was found (its marker); it is redone.
-    pub const FIRST_START_REDONE: &str = "an earlier first start was interrupted; redoing it";
-    /// mariadb, Galera member: it starts a new cluster from its data.
-    pub const GALERA_BOOTSTRAP: &str = "bootstrapping the cluster from this member";
-    /// mariadb, Galera member: it joins the running members.
-    pub const GALERA_JOIN: &str = "joining the cluster";
-    /// mariadb, Galera member: its last stop was a crash; InnoDB tells its position.
-    pub const GALERA_RECOVERY: &str = "the last stop was not clean: recovering the position";
-}
-
 /// Installs the global subscriber from `LOG_FORMAT` and `LOG_LEVEL`. An unknown format falls
 /// back to human output with a warning rather than keeping a service from starting.
 pub fn init() {

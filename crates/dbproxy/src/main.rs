@@ -6,7 +6,7 @@
 //! in a deadlock error for one of them. So WordPress writes through one member at a time:
 //! the first of `DBPROXY_SERVERS` that is ready, then the next ones in order. A member is
 //! ready when its state port says so (in a primary component and synced: see
-//! `inception_core::galera`), which a plain TCP or MySQL check cannot tell. When the first
+//! `inception_mariadb::galera::report`), which a plain TCP or MySQL check cannot tell. When the first
 //! member comes back, the sessions on the others are closed, so that one writer remains.
 //!
 //! The servers' names are resolved at run time, through Docker's DNS: a member replaced
@@ -21,9 +21,9 @@ use std::time::Duration;
 use anyhow::Context;
 use inception_core::cli::{self, Service};
 use inception_core::config::{Config, ConfigError, Source};
-use inception_core::galera;
 use inception_core::user::Account;
 use inception_core::{fs, pid1};
+use inception_mariadb::galera::report::{READY, STATE_PORT};
 
 const RUNDIR: &str = "/run/haproxy";
 const CONFIG: &str = "/run/haproxy/haproxy.cfg";
@@ -115,8 +115,8 @@ impl Settings {
              \x20   default-server inter 1s fall 2 rise 2 resolvers docker init-addr none \
              on-marked-down shutdown-sessions\n",
             port = self.port,
-            ready = galera::READY,
-            state = galera::STATE_PORT,
+            ready = READY,
+            state = STATE_PORT,
         );
         for (i, s) in self.servers.iter().enumerate() {
             let role = if i == 0 {
@@ -200,14 +200,8 @@ fn summary(csv: &str) -> String {
 }
 
 fn main() -> ExitCode {
-    cli::run(&Service {
-        name: "inception-dbproxy",
-        is_program: |a| a == "haproxy",
-        command: SERVICE,
-        health,
-        upkeep: None,
-        serve: Some(serve),
-    })
+    let haproxy = |a: &str| a == "haproxy";
+    cli::run(&Service::new("inception-dbproxy", haproxy, SERVICE, health).serve(serve))
 }
 
 #[cfg(test)]
@@ -251,9 +245,9 @@ mod tests {
         );
         assert!(cfg.contains("    server db-2 db-2:3306 check backup\n"));
         assert!(cfg.contains("    server db-3 db-3:3306 check backup\n"));
-        assert!(cfg.contains(&format!("tcp-check connect port {}\n", galera::STATE_PORT)));
+        assert!(cfg.contains(&format!("tcp-check connect port {}\n", STATE_PORT)));
         // The check's expected text is what a ready member says.
-        assert!(galera::READY.contains("primary"));
+        assert!(READY.contains("primary"));
     }
 
     #[test]

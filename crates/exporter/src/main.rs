@@ -101,12 +101,12 @@ pub fn write_private(name: &str, contents: &str, user: &Account) -> anyhow::Resu
 fn health() -> anyhow::Result<String> {
     let exporter = Exporter::in_image()?;
     let addr = format!("127.0.0.1:{}", exporter.port);
-    let status = rt::block_on(http::get(
+    let status = rt::run(http::get(
         &addr,
         "localhost",
         "/metrics",
         Duration::from_secs(5),
-    ))??;
+    ))?;
     anyhow::ensure!(
         status == 200,
         "{} /metrics answered {status}",
@@ -121,14 +121,8 @@ fn health() -> anyhow::Result<String> {
 fn main() -> ExitCode {
     // In an image without an exporter, `serve` says so (the command is not run).
     let command = Exporter::in_image().map_or(&[][..], |e| e.command);
-    cli::run(&Service {
-        name: "inception-exporter",
-        is_program: |a| EXPORTERS.iter().any(|e| e.program == a),
-        command,
-        health,
-        upkeep: None,
-        serve: Some(serve),
-    })
+    let is_exporter = |a: &str| EXPORTERS.iter().any(|e| e.program == a);
+    cli::run(&Service::new("inception-exporter", is_exporter, command, health).serve(serve))
 }
 
 #[cfg(test)]

@@ -23,8 +23,8 @@ fn flags<S: Source>(cfg: &Config<S>, user: &Account) -> anyhow::Result<Vec<Strin
     let (host, port) = split_address(&address)
         .map_err(|reason| ConfigError::invalid("EXPORTER_DB_HOST", reason))?;
     let name = cfg.or(&["EXPORTER_DB_USER"], "exporter")?;
-    let password = cfg.required(&["EXPORTER_DB_PASSWORD"])?;
-    let cnf = my_cnf(host, port, &name, &password)?;
+    let password = cfg.secret(&["EXPORTER_DB_PASSWORD"])?;
+    let cnf = my_cnf(host, port, &name, password.expose())?;
     let path = write_private(MY_CNF, &cnf, user)?;
     Ok(vec![format!("--config.my-cnf={path}")])
 }

@@ -22,7 +22,7 @@ fn flags<S: Source>(cfg: &Config<S>, user: &Account) -> anyhow::Result<Vec<Strin
     let uri = format!("redis://{}", redis.address);
     let path = write_private(
         "redis-passwords.json",
-        &password_file(&uri, &redis.password),
+        &password_file(&uri, redis.password.expose()),
         user,
     )?;
     Ok(vec![

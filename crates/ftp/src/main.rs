@@ -58,7 +58,11 @@ fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
         .context("cannot create the FTP user")?;
     }
     let input = Path::new(RUNDIR).join("chpasswd");
-    fs::write_atomic(&input, format!("{user}:{password}\n").as_bytes(), 0o600)?;
+    fs::write_atomic(
+        &input,
+        format!("{user}:{}\n", password.expose()).as_bytes(),
+        0o600,
+    )?;
     let stdin = std::fs::File::open(&input)?;
     let result = sup.run(Command::new("chpasswd").stdin(stdin));
     let _ = std::fs::remove_file(&input);
@@ -107,18 +111,12 @@ fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
 }
 
 fn health() -> anyhow::Result<String> {
-    let banner = rt::block_on(tcp::banner("127.0.0.1:21", Duration::from_secs(3)))??;
+    let banner = rt::run(tcp::banner("127.0.0.1:21", Duration::from_secs(3)))?;
     anyhow::ensure!(banner.starts_with("220"), "unexpected banner {banner:?}");
     Ok(format!("vsftpd greets with {banner:?}"))
 }
 
 fn main() -> ExitCode {
-    cli::run(&Service {
-        name: "inception-ftp",
-        is_program: |a| a == "vsftpd",
-        command: SERVICE,
-        health,
-        upkeep: None,
-        serve: Some(serve),
-    })
+    let vsftpd = |a: &str| a == "vsftpd";
+    cli::run(&Service::new("inception-ftp", vsftpd, SERVICE, health).serve(serve))
 }

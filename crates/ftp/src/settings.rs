@@ -1,6 +1,6 @@
 //! The ftp service's settings, read and validated before anything is touched.
 
-use inception_core::config::{Config, ConfigError, Site, Source};
+use inception_core::config::{Config, ConfigError, Secret, Site, Source};
 
 /// Everything `serve` needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -8,7 +8,7 @@ pub struct Settings {
     /// The FTP account (`FTP_USER`, default `wpftp`): a system user name.
     pub user: String,
     /// Its password (`FTP_PASSWORD`, or `FTP_PASSWORD_FILE`).
-    pub password: String,
+    pub password: Secret,
     /// The certificate's name (`DOMAIN_NAME`).
     pub domain: String,
     /// The passive-mode data ports (`FTP_PASV_MIN`, `FTP_PASV_MAX`).
@@ -27,8 +27,8 @@ impl Settings {
                 "lower-case letters, digits, _ and -, at most 32",
             ));
         }
-        let password = cfg.required(&["FTP_PASSWORD"])?;
-        if password.contains(['\n', ':']) {
+        let password = cfg.secret(&["FTP_PASSWORD"])?;
+        if password.expose().contains(['\n', ':']) {
             return Err(ConfigError::invalid(
                 "FTP_PASSWORD",
                 "must not contain ':' or a newline",

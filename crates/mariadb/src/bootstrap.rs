@@ -4,11 +4,12 @@
 //! The SQL is built by pure functions (tested below); the steps around them only run
 //! programs and send statements.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use inception_core::config::Secret;
 use inception_core::db::Database;
 use inception_core::pid1::{Child, Supervisor};
 use inception_core::retry::Backoff;
@@ -18,22 +19,18 @@ use inception_core::user::Account;
 use mysql_async::prelude::Queryable;
 use nix::sys::signal::Signal;
 
-use crate::galera;
+use crate::paths::{EXPORTER_USER, HEALTH_USER, SOCKET, SST_USER, STEP_LOG, TZINFO_SQL};
 use crate::settings::Settings;
 
-/// Name of the least-privileged account the health check uses.
-pub const HEALTH_USER: &str = "healthcheck";
 /// Hosts the health account may connect from (as in the official image).
 const HEALTH_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 
-/// The monitoring's account (bonus: the mysqld exporter), when `MARIADB_EXPORTER_PASSWORD`
-/// is set: reachable from the network, with what mysqld_exporter documents it needs and no
-/// more (no data of any database but performance_schema's), at most 3 connections.
-pub const EXPORTER_USER: &str = "exporter";
-
-/// Statements that create the exporter's account, or bring an existing one to `password`
-/// and these privileges: run at the first start and, as `--init-file`, at every later one
-/// (see `entrypoint.rs`), so that a database made before the monitoring existed gets it too.
+/// Statements that create the monitoring's account (bonus: the mysqld exporter), when
+/// `MARIADB_EXPORTER_PASSWORD` is set, or bring an existing one to `password` and these
+/// privileges: reachable from the network, with what mysqld_exporter documents it needs and
+/// no more (no data of any database but performance_schema's), at most 3 connections. Run at
+/// the first start and, as `--init-file`, at every start (see `entrypoint.rs`), so that a
+/// database made before the monitoring existed gets it too.
 /// `SLAVE MONITOR` is what MariaDB 10.5+ asks for SHOW SLAVE STATUS (REPLICATION CLIENT
 /// no longer covers it).
 pub fn exporter_sql(password: &str) -> Vec<String> {
@@ -50,13 +47,6 @@ pub fn exporter_sql(password: &str) -> Vec<String> {
         format!("GRANT SELECT ON performance_schema.* TO {who}"),
     ]
 }
-
-/// The server's socket, the default of every client in the image. The temporary server
-/// listens only there (no networking), so the stack cannot reach it during the first start.
-pub const SOCKET: &str = "/run/mysqld/mysqld.sock";
-
-/// A log file for the noisy steps; shown only when a step fails.
-const STEP_LOG: &str = "/run/mysqld/init.log";
 
 /// Statements that configure a fresh server: root, the application's database and user,
 /// the health account, the state transfer account of a Galera cluster (`sst_password`);
@@ -92,7 +82,7 @@ pub fn setup_sql(
             let who = account(&user.name, "%");
             sql.push(format!(
                 "CREATE OR REPLACE USER {who} IDENTIFIED BY {}",
-                literal(&user.password)
+                literal(user.password.expose())
             ));
             sql.push(format!(
                 "GRANT ALL PRIVILEGES ON {}.* TO {who}",
@@ -103,7 +93,7 @@ pub fn setup_sql(
         let who = account(&user.name, "%");
         sql.push(format!(
             "CREATE OR REPLACE USER {who} IDENTIFIED BY {}",
-            literal(&user.password)
+            literal(user.password.expose())
         ));
     }
     for host in HEALTH_HOSTS {
@@ -115,7 +105,7 @@ pub fn setup_sql(
     }
     if let Some(password) = sst_password {
         // What mariabackup needs on a donor (MariaDB's documentation of the SST method).
-        let sst = account(galera::SST_USER, "localhost");
+        let sst = account(SST_USER, "localhost");
         sql.push(format!(
             "CREATE OR REPLACE USER {sst} IDENTIFIED BY {}",
             literal(password)
@@ -227,7 +217,7 @@ impl TempServer {
         Database {
             address: SOCKET.into(),
             user: "root".into(),
-            password: password.into(),
+            password: Secret::new(password),
             database: None,
         }
     }
@@ -311,17 +301,17 @@ pub fn load_tzinfo(server: &TempServer, root_password: &str) -> anyhow::Result<(
         tracing::info!("no /usr/share/zoneinfo: time zone tables not loaded");
         return Ok(());
     }
-    let sql = PathBuf::from("/run/mysqld/tzinfo.sql");
+    let sql = Path::new(TZINFO_SQL);
     let out =
-        std::fs::File::create(&sql).with_context(|| format!("cannot create {}", sql.display()))?;
+        std::fs::File::create(sql).with_context(|| format!("cannot create {}", sql.display()))?;
     let mut cmd = Command::new("mariadb-tzinfo-to-sql");
     cmd.arg(zoneinfo).stdout(out).stderr(Stdio::null());
     server
         .sup
         .run(&mut cmd)
         .context("mariadb-tzinfo-to-sql failed")?;
-    server.source(&sql, root_password, Some("mysql"))?;
-    let _ = std::fs::remove_file(&sql);
+    server.source(sql, root_password, Some("mysql"))?;
+    let _ = std::fs::remove_file(sql);
     Ok(())
 }
 

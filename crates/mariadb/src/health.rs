@@ -6,21 +6,20 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use inception_core::config::Config;
+use inception_core::config::{Config, Secret};
 use inception_core::db::Database;
 use inception_core::rt;
 
-use crate::bootstrap::SOCKET;
 use crate::datadir::{HEALTH_CNF, MARKER};
-use crate::entrypoint::DATADIR;
 use crate::galera::{self, Galera, Report};
+use crate::paths::{DATADIR, SOCKET};
 
 const QUERY: &str = "SELECT CONCAT(SUPPORT, ' ', @@version) FROM information_schema.ENGINES \
                      WHERE ENGINE = 'InnoDB'";
 
 /// Runs the check; the verdict is what it saw.
 pub fn run() -> anyhow::Result<String> {
-    rt::block_on(check())?
+    rt::run(check())
 }
 
 async fn check() -> anyhow::Result<String> {
@@ -38,7 +37,7 @@ async fn check() -> anyhow::Result<String> {
     let target = Database {
         address: option("socket").unwrap_or_else(|| SOCKET.into()),
         user: option("user").context("no user in the health credentials")?,
-        password: option("password").unwrap_or_default(),
+        password: Secret::new(option("password").unwrap_or_default()),
         database: None,
     };
     let answer = target.query_one(QUERY, Duration::from_secs(3)).await?;
@@ -49,7 +48,7 @@ async fn check() -> anyhow::Result<String> {
 }
 
 /// A Galera member: healthy while it waits for the cluster or syncs (so that its peers can
-/// find it: see `galera.rs`), and in a primary component once it was; unhealthy when it
+/// find it: see the module `galera`), and in a primary component once it was; unhealthy when it
 /// left it or its server stopped answering.
 async fn member(galera: &Galera) -> anyhow::Result<String> {
     let phase = match galera::phase() {

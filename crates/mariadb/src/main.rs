@@ -3,24 +3,13 @@
 //! See `inception_core::cli` for what the arguments mean, `entrypoint.rs` for the start-up sequence and
 //! `health.rs` for the health check.
 
-mod bootstrap;
-mod datadir;
-mod entrypoint;
-mod galera;
-mod health;
-mod settings;
-
 use std::process::ExitCode;
 
 use inception_core::cli::{self, Service};
+use inception_mariadb::{entrypoint, health};
 
 fn main() -> ExitCode {
-    cli::run(&Service {
-        name: "inception-mariadb",
-        is_program: |a| a == "mariadbd" || a == "mysqld",
-        command: &["mariadbd"],
-        health: health::run,
-        upkeep: None,
-        serve: Some(entrypoint::run),
-    })
+    let mariadbd = |a: &str| a == "mariadbd" || a == "mysqld";
+    let service = Service::new("inception-mariadb", mariadbd, &["mariadbd"], health::run);
+    cli::run(&service.serve(entrypoint::run))
 }

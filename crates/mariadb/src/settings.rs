@@ -1,14 +1,14 @@
 //! First-start settings, read from the official image's variables: `MARIADB_*` first, then
 //! the older `MYSQL_*` spellings, each also as `*_FILE` (Docker secrets).
 
-use inception_core::config::{Config, ConfigError, Source};
+use inception_core::config::{Config, ConfigError, Secret, Source};
 use inception_core::sql::Identifier;
 
 /// How the root account gets its password.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RootPassword {
     /// The given password.
-    Given(String),
+    Given(Secret),
     /// No password (`MARIADB_ALLOW_EMPTY_ROOT_PASSWORD`).
     Empty,
     /// A random one, written to a file in the data directory (`MARIADB_RANDOM_ROOT_PASSWORD`).
@@ -16,20 +16,12 @@ pub enum RootPassword {
 }
 
 /// The account to create for the application.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     /// Account name.
     pub name: String,
     /// Its password.
-    pub password: String,
-}
-
-impl std::fmt::Debug for User {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("User")
-            .field("name", &self.name)
-            .finish_non_exhaustive()
-    }
+    pub password: Secret,
 }
 
 /// Everything the first start needs.
@@ -66,7 +58,7 @@ impl Settings {
             cfg.flag(&[&n[0], &n[1]])
         };
         let root = match get(cfg, "ROOT_PASSWORD")? {
-            Some(p) => RootPassword::Given(p),
+            Some(p) => RootPassword::Given(Secret::new(p)),
             None if flag("ALLOW_EMPTY_ROOT_PASSWORD")? => RootPassword::Empty,
             None if flag("RANDOM_ROOT_PASSWORD")? => RootPassword::Random,
             None => {
@@ -93,7 +85,10 @@ impl Settings {
                 let password = get(cfg, "PASSWORD")?.ok_or_else(|| ConfigError::Missing {
                     var: "MARIADB_PASSWORD".into(),
                 })?;
-                Some(User { name, password })
+                Some(User {
+                    name,
+                    password: Secret::new(password),
+                })
             }
         };
         Ok(Settings {
@@ -125,7 +120,7 @@ mod tests {
         .unwrap();
         assert_eq!(s.root, RootPassword::Given("r".into()));
         assert_eq!(s.database.as_ref().map(Identifier::as_str), Some("wp"));
-        assert_eq!(s.user.unwrap().password, "p");
+        assert_eq!(s.user.unwrap().password.expose(), "p");
     }
 
     #[test]

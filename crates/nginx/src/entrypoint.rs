@@ -39,7 +39,7 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     let xmlrpc = cfg.flag(&["WP_XMLRPC"])?;
     // Prometheus's UI (bonus): published behind basic auth when there is a password.
     let prometheus_user = cfg.or(&["PROMETHEUS_USER"], "prometheus")?;
-    let prometheus_password = cfg.optional(&["PROMETHEUS_PASSWORD"])?;
+    let prometheus_password = cfg.optional_secret(&["PROMETHEUS_PASSWORD"])?;
     htpasswd::check_user(&prometheus_user)?;
     // A user certificate: both files or neither (paths, typically under /run/secrets).
     let provided = match (
@@ -66,7 +66,7 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     };
 
     if let Some(password) = &prometheus_password {
-        htpasswd::write(&prometheus_user, password)?;
+        htpasswd::write(&prometheus_user, password.expose())?;
     }
     let tls = cert::ensure(own_pair(), &site.domain, provided)?;
     let resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();

@@ -14,14 +14,10 @@ use std::process::ExitCode;
 use inception_core::cli::{self, Service};
 
 fn main() -> ExitCode {
-    cli::run(&Service {
-        name: "inception-nginx",
-        is_program: |a| a == "nginx",
-        // nginx in the foreground, with its default configuration: /etc/nginx/nginx.conf,
-        // a link to the one we render (conf::RENDERED), made in the image.
-        command: &["nginx", "-g", "daemon off;"],
-        health: health::check,
-        upkeep: Some(health::renew),
-        serve: Some(entrypoint::run),
-    })
+    let nginx = |a: &str| a == "nginx";
+    // nginx in the foreground, with its default configuration: /etc/nginx/nginx.conf, a link
+    // to the one we render (conf::RENDERED), made in the image.
+    let command = &["nginx", "-g", "daemon off;"];
+    let service = Service::new("inception-nginx", nginx, command, health::check);
+    cli::run(&service.upkeep(health::renew).serve(entrypoint::run))
 }

@@ -43,24 +43,20 @@ fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
 /// `health`: Prometheus says it is ready (its configuration loaded, its storage open).
 fn health() -> anyhow::Result<String> {
     let path = format!("{}-/ready", settings::ROUTE_PREFIX);
-    let status = rt::block_on(http::get(
+    let status = rt::run(http::get(
         "127.0.0.1:9090",
         "localhost",
         &path,
         Duration::from_secs(5),
-    ))??;
+    ))?;
     anyhow::ensure!(status == 200, "{path} answered {status}");
     Ok("prometheus is ready".into())
 }
 
 fn main() -> ExitCode {
-    cli::run(&Service {
-        name: "inception-prometheus",
-        is_program: |a| a == "prometheus",
-        // Its flags come from the settings (`Settings::flags`).
-        command: &["prometheus"],
-        health,
-        upkeep: None,
-        serve: Some(serve),
-    })
+    // Its flags come from the settings (`Settings::flags`).
+    let prometheus = |a: &str| a == "prometheus";
+    cli::run(
+        &Service::new("inception-prometheus", prometheus, &["prometheus"], health).serve(serve),
+    )
 }

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use inception_core::cli::{self, Service};
-use inception_core::config::{Config, ConfigError};
+use inception_core::config::{Config, ConfigError, Secret};
 use inception_core::probe::redis;
 use inception_core::rt;
 use inception_core::template::{Template, double_quoted};
@@ -36,14 +36,14 @@ fn check_memory(value: &str) -> Result<(), String> {
 
 fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
     let cfg = Config::from_env();
-    let password = cfg.required(&["REDIS_PASSWORD"])?;
+    let password = cfg.secret(&["REDIS_PASSWORD"])?;
     let memory = cfg.or(&["REDIS_MAXMEMORY"], "64mb")?;
     check_memory(&memory).map_err(|reason| ConfigError::invalid("REDIS_MAXMEMORY", reason))?;
     let redis_user = Account::lookup("redis")?;
 
     let tmpl = Template::load(TEMPLATE)?;
     let values = HashMap::from([
-        ("PASSWORD", double_quoted(&password)),
+        ("PASSWORD", double_quoted(password.expose())),
         ("MAXMEMORY", memory),
     ]);
     let conf = tmpl.render(&values)?;
@@ -55,23 +55,17 @@ fn serve(argv: Vec<String>) -> anyhow::Result<u8> {
 }
 
 fn health() -> anyhow::Result<String> {
-    let password = Config::from_env().optional(&["REDIS_PASSWORD"])?;
-    rt::block_on(redis::ping(
+    let password = Config::from_env().optional_secret(&["REDIS_PASSWORD"])?;
+    rt::run(redis::ping(
         "127.0.0.1:6379",
-        password.as_deref(),
+        password.as_ref().map(Secret::expose),
         Duration::from_secs(3),
-    ))?
+    ))
 }
 
 fn main() -> ExitCode {
-    cli::run(&Service {
-        name: "inception-redis",
-        is_program: |a| a == "redis-server",
-        command: SERVICE,
-        health,
-        upkeep: None,
-        serve: Some(serve),
-    })
+    let redis_server = |a: &str| a == "redis-server";
+    cli::run(&Service::new("inception-redis", redis_server, SERVICE, health).serve(serve))
 }
 
 #[cfg(test)]

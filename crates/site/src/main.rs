@@ -10,25 +10,20 @@ use inception_core::probe::http;
 use inception_core::rt;
 
 fn main() -> ExitCode {
-    cli::run(&Service {
-        name: "inception-site",
-        is_program: |a| a == "nginx",
-        // Its configuration is nginx's default one, /etc/nginx/nginx.conf (site.conf).
-        command: &["nginx", "-g", "daemon off;"],
-        health,
-        upkeep: None,
-        serve: None,
-    })
+    let nginx = |a: &str| a == "nginx";
+    // Its configuration is nginx's default one, /etc/nginx/nginx.conf (site.conf).
+    let command = &["nginx", "-g", "daemon off;"];
+    cli::run(&Service::new("inception-site", nginx, command, health))
 }
 
 /// `health`: nginx serves the site's page.
 fn health() -> anyhow::Result<String> {
-    let status = rt::block_on(http::get(
+    let status = rt::run(http::get(
         "127.0.0.1:8080",
         "site",
         "/",
         Duration::from_secs(3),
-    ))??;
+    ))?;
     anyhow::ensure!(status == 200, "/ answered {status}");
     Ok("nginx served the site's page".into())
 }

@@ -9,7 +9,7 @@ use anyhow::Context;
 use inception_core::config::Config;
 use inception_core::retry::Backoff;
 use inception_core::user::Account;
-use inception_core::{fs, pid1, rt};
+use inception_core::{fs, pid1};
 
 use crate::settings::Settings;
 use crate::upgrade::{self, Upgrade};
@@ -46,19 +46,20 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     wpconfig::write(site, &settings, &www)?;
 
     let db = &settings.db;
-    let target = &db.connection;
-    tracing::info!(host = %target.address, timeout_s = db.wait.as_secs(), "waiting for the database");
-    rt::block_on(target.wait_ready(Backoff::with_timeout(db.wait)))??;
+    let target = db.connection.clone().blocking()?;
+    let address = &target.database().address;
+    tracing::info!(host = %address, timeout_s = db.wait.as_secs(), "waiting for the database");
+    target.wait_ready(Backoff::with_timeout(db.wait))?;
     Upgrade {
         sup,
-        target,
+        target: &target,
         webroot: site,
         settings: &settings,
         www: &www,
         service: &argv,
     }
     .ensure()?;
-    install::ensure(sup, target, site, &settings, &www)?;
+    install::ensure(sup, &target, site, &settings, &www)?;
     if site != webroot {
         // Under the lock: a replica upgrading the shared copy is not copied half-way.
         files::private_copy(Path::new(SOURCE), site, webroot)?;

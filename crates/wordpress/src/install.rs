@@ -15,10 +15,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
-use inception_core::db::Database;
+use inception_core::db::Blocking;
 use inception_core::pid1::Supervisor;
 use inception_core::user::Account;
-use inception_core::{fs, rt, sql};
+use inception_core::{fs, sql};
 use serde::Serialize;
 
 use crate::events;
@@ -52,25 +52,19 @@ pub struct State {
 impl State {
     /// Reads the state: two queries, no PHP (a start of an installed site stays ~200 ms
     /// shorter). Logins compare as WordPress compares them, with the column's collation.
-    pub async fn read(
-        target: &Database,
-        webroot: &Path,
-        settings: &Settings,
-    ) -> anyhow::Result<State> {
+    pub fn read(target: &Blocking, webroot: &Path, settings: &Settings) -> anyhow::Result<State> {
         let interrupted = marker(webroot).exists();
         let prefix = &settings.db.table_prefix;
         let (options, users) = (format!("{prefix}options"), format!("{prefix}users"));
-        let tables = target
-            .query_one(
-                &format!(
-                    "SELECT COUNT(*) FROM information_schema.tables \
+        let tables = target.query_one(
+            &format!(
+                "SELECT COUNT(*) FROM information_schema.tables \
                      WHERE table_schema = DATABASE() AND table_name IN ({}, {})",
-                    sql::literal(&options),
-                    sql::literal(&users),
-                ),
-                QUERY_TIMEOUT,
-            )
-            .await?;
+                sql::literal(&options),
+                sql::literal(&users),
+            ),
+            QUERY_TIMEOUT,
+        )?;
         if tables != "2" {
             return Ok(State {
                 interrupted,
@@ -86,17 +80,15 @@ impl State {
                 sql::literal(login)
             )
         };
-        let flags = target
-            .query_one(
-                &format!(
-                    "SELECT CONCAT(EXISTS(SELECT 1 FROM {options} \
+        let flags = target.query_one(
+            &format!(
+                "SELECT CONCAT(EXISTS(SELECT 1 FROM {options} \
                      WHERE option_name = 'siteurl' AND option_value <> ''), {}, {})",
-                    exists(&settings.admin.login),
-                    exists(&settings.user.login),
-                ),
-                QUERY_TIMEOUT,
-            )
-            .await?;
+                exists(&settings.admin.login),
+                exists(&settings.user.login),
+            ),
+            QUERY_TIMEOUT,
+        )?;
         let [installed, admin, user] = flags.as_bytes() else {
             anyhow::bail!("unexpected answer {flags:?} to the install state query");
         };
@@ -153,7 +145,7 @@ impl<'a> NewUser<'a> {
         NewUser {
             login: &account.login,
             email: &account.email,
-            password: &account.password,
+            password: account.password.expose(),
             role,
         }
     }
@@ -183,13 +175,13 @@ pub struct Plan<'a> {
 /// checks that the state is then complete.
 pub fn ensure(
     sup: &Supervisor,
-    target: &Database,
+    target: &Blocking,
     webroot: &Path,
     settings: &Settings,
     www: &Account,
 ) -> anyhow::Result<()> {
-    let read = || rt::block_on(State::read(target, webroot, settings));
-    let state = read()??;
+    let read = || State::read(target, webroot, settings);
+    let state = read()?;
     if state.is_complete() {
         tracing::info!("site installed, both accounts present");
         return Ok(());
@@ -203,7 +195,7 @@ pub fn ensure(
         marker.create("install in progress; removed when complete\n")?;
     }
     run(sup, webroot, &plan, www)?;
-    let after = read()??;
+    let after = read()?;
     anyhow::ensure!(
         after.installed && after.admin && after.user,
         "the installer finished, yet the site is incomplete: {after:?}"

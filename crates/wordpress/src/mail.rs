@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use inception_core::config::{Config, ConfigError, Source};
+use inception_core::config::{Config, ConfigError, Secret, Source};
 use inception_core::fs;
 use inception_core::user::Account;
 
@@ -37,7 +37,7 @@ pub struct Smtp {
     /// `SMTP_USER`: none, no authentication.
     pub user: Option<String>,
     /// `SMTP_PASSWORD` (`SMTP_PASSWORD_FILE`, a Docker secret): used with `user` only.
-    pub password: String,
+    pub password: Secret,
     /// `SMTP_FROM`: the sender of every mail (envelope and From header).
     pub from: String,
     /// `SMTP_TLS` (starttls).
@@ -75,9 +75,9 @@ impl Smtp {
         let user = cfg.optional(&["SMTP_USER"])?.filter(|u| !u.is_empty());
         // Read whenever it is named, so that a missing secret file is an error even before
         // a user is set.
-        let password = cfg.optional(&["SMTP_PASSWORD"])?.unwrap_or_default();
-        let password = password.trim_end_matches(['\n', '\r']).to_owned();
-        if user.is_some() && password.is_empty() {
+        let password = cfg.optional_secret(&["SMTP_PASSWORD"])?.unwrap_or_default();
+        let password = Secret::new(password.expose().trim_end_matches(['\n', '\r']));
+        if user.is_some() && password.expose().is_empty() {
             return Err(ConfigError::invalid(
                 "SMTP_PASSWORD",
                 "empty while SMTP_USER is set (the relay's password goes in secrets/smtp_password.txt)",
@@ -89,7 +89,7 @@ impl Smtp {
         }
         for (var, value) in [
             ("SMTP_USER", user.as_deref()),
-            ("SMTP_PASSWORD", Some(&password)),
+            ("SMTP_PASSWORD", Some(password.expose())),
         ] {
             if value.is_some_and(|v| v.chars().any(char::is_control)) {
                 return Err(ConfigError::invalid(
@@ -147,7 +147,7 @@ impl Smtp {
                     "on"
                 },
                 quote(user),
-                quote(&self.password)
+                quote(self.password.expose())
             )),
             None => out.push_str("auth off\n"),
         }

@@ -15,13 +15,9 @@ fn main() -> ExitCode {
     if Path::new(&argv0).file_name() == Some("wp".as_ref()) {
         return wp::main(args);
     }
-    cli::run(&Service {
-        name: "inception-wordpress",
-        is_program: |a| a.starts_with("php-fpm"),
-        // php-fpm in the foreground.
-        command: &["php-fpm8.2", "-F"],
-        health: fastcgi::local_pool_health,
-        upkeep: None,
-        serve: Some(entrypoint::run),
-    })
+    let php_fpm = |a: &str| a.starts_with("php-fpm");
+    // php-fpm in the foreground; its health is core's FastCGI ping.
+    let (command, health) = (&["php-fpm8.2", "-F"], fastcgi::local_pool_health);
+    let service = Service::new("inception-wordpress", php_fpm, command, health);
+    cli::run(&service.serve(entrypoint::run))
 }

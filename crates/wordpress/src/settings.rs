@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use inception_core::config::{Config, ConfigError, Redis, Site, Source};
+use inception_core::config::{Config, ConfigError, Redis, Secret, Site, Source};
 use inception_core::db;
 
 use crate::mail::Smtp;
@@ -42,7 +42,7 @@ pub struct Account {
     /// E-mail address.
     pub email: String,
     /// Password.
-    pub password: String,
+    pub password: Secret,
 }
 
 /// Everything the start-up needs.
@@ -93,7 +93,7 @@ impl Settings {
             connection: db::Database {
                 address: host,
                 user: cfg.required(&["WORDPRESS_DB_USER", "MYSQL_USER"])?,
-                password: cfg.required(&["WORDPRESS_DB_PASSWORD", "MYSQL_PASSWORD"])?,
+                password: cfg.secret(&["WORDPRESS_DB_PASSWORD", "MYSQL_PASSWORD"])?,
                 database: Some(name),
             },
             table_prefix,
@@ -163,7 +163,7 @@ fn account<S: Source>(
     let account = Account {
         login: cfg.required(&[login])?,
         email: cfg.required(&[email])?,
-        password: cfg.required(&[password])?,
+        password: cfg.secret(&[password])?,
     };
     if account.login.len() > 60 || account.login.chars().any(|c| c.is_control()) {
         return Err(ConfigError::invalid(

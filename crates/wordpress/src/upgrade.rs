@@ -27,11 +27,11 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use inception_core::db::Database;
+use inception_core::db::Blocking;
 use inception_core::pid1::Supervisor;
 use inception_core::probe::fastcgi;
 use inception_core::user::Account;
-use inception_core::{fs, rt, sql};
+use inception_core::{fs, sql};
 use serde::{Deserialize, Serialize};
 
 use crate::events;
@@ -155,7 +155,7 @@ fn downgrade_message(why: &str) -> String {
 /// What an upgrade works with.
 pub struct Upgrade<'a> {
     pub sup: &'a Supervisor,
-    pub target: &'a Database,
+    pub target: &'a Blocking,
     pub webroot: &'a Path,
     pub settings: &'a Settings,
     pub www: &'a Account,
@@ -417,7 +417,7 @@ impl Upgrade<'_> {
             .sup
             .spawn(Command::new(program).args(["-F", "-y"]).arg(config))
             .with_context(|| format!("cannot start {program}"))?;
-        let result = rt::block_on(async {
+        let result = self.target.run(async {
             inception_core::retry::Backoff::with_timeout(Duration::from_secs(15))
                 .retry(|| fastcgi::ping(CHECK_POOL_ADDRESS, "/ping", Duration::from_secs(2)))
                 .await?;
@@ -425,9 +425,7 @@ impl Upgrade<'_> {
                 self.render(script, uri, cookie).await?;
             }
             anyhow::Ok(())
-        })
-        .map_err(anyhow::Error::from)
-        .and_then(|r| r);
+        });
         self.sup.signal(child, nix::sys::signal::Signal::SIGQUIT)?;
         self.sup.wait(child);
         fs::remove_file(config)?;
@@ -461,7 +459,7 @@ impl Upgrade<'_> {
     /// `mariadb-dump --single-transaction` of the site's tables (this prefix).
     fn dump(&self, to: &Path) -> anyhow::Result<()> {
         let tables = self.tables()?;
-        let mut cmd = self.target.client_command("mariadb-dump");
+        let mut cmd = self.target.database().client_command("mariadb-dump");
         cmd.args([
             "--single-transaction",
             "--skip-lock-tables",
@@ -482,14 +480,12 @@ impl Upgrade<'_> {
                 .map(|t| sql::identifier(t))
                 .collect::<Result<Vec<_>, _>>()?
                 .join(", ");
-            rt::block_on(
-                self.target
-                    .execute(&format!("DROP TABLE IF EXISTS {list}"), QUERY_TIMEOUT),
-            )??;
+            self.target
+                .execute(&format!("DROP TABLE IF EXISTS {list}"), QUERY_TIMEOUT)?;
         }
         let dump =
             std::fs::File::open(from).with_context(|| format!("cannot open {}", from.display()))?;
-        let mut cmd = self.target.client_command("mariadb");
+        let mut cmd = self.target.database().client_command("mariadb");
         cmd.arg(self.settings.db.name()).stdin(dump);
         self.sup.run(&mut cmd).context("loading the dump failed")
     }
@@ -497,7 +493,7 @@ impl Upgrade<'_> {
     /// The database's tables with the site's prefix.
     fn tables(&self) -> anyhow::Result<Vec<String>> {
         let prefix = &self.settings.db.table_prefix;
-        rt::block_on(self.target.query_column(
+        self.target.query_column(
             &format!(
                 "SELECT table_name FROM information_schema.tables \
                  WHERE table_schema = DATABASE() AND LEFT(table_name, {}) = {} \
@@ -506,30 +502,30 @@ impl Upgrade<'_> {
                 sql::literal(prefix)
             ),
             QUERY_TIMEOUT,
-        ))?
+        )
     }
 
     /// The database's `db_version`; `None` when the site is not installed.
     fn db_version(&self) -> anyhow::Result<Option<u64>> {
         let options = format!("{}options", self.settings.db.table_prefix);
-        let exists = rt::block_on(self.target.query_one(
+        let exists = self.target.query_one(
             &format!(
                 "SELECT COUNT(*) FROM information_schema.tables \
                  WHERE table_schema = DATABASE() AND table_name = {}",
                 sql::literal(&options)
             ),
             QUERY_TIMEOUT,
-        ))??;
+        )?;
         if exists != "1" {
             return Ok(None);
         }
-        let version = rt::block_on(self.target.query_column(
+        let version = self.target.query_column(
             &format!(
                 "SELECT option_value FROM {} WHERE option_name = 'db_version'",
                 sql::identifier(&options)?
             ),
             QUERY_TIMEOUT,
-        ))??;
+        )?;
         Ok(version.first().and_then(|v| v.trim().parse().ok()))
     }
 

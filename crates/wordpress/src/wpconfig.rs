@@ -94,11 +94,11 @@ pub fn render(tmpl: &Template, settings: &Settings) -> anyhow::Result<String> {
 
 /// The PHP file that defines the passwords `wp-config.php` does not hold.
 pub fn secrets(settings: &Settings) -> String {
-    let redis = settings.redis.as_ref().map_or("", |r| &r.password);
+    let redis = settings.redis.as_ref().map_or("", |r| r.password.expose());
     format!(
         "<?php\n// Written by inception-wordpress at every start from the Docker secrets; in memory only.\n\
          define('DB_PASSWORD', {});\ndefine('WP_REDIS_PASSWORD', {});\n",
-        php_string(&settings.db.connection.password),
+        php_string(settings.db.connection.password.expose()),
         php_string(redis)
     )
 }

@@ -146,7 +146,7 @@ pub async fn ping(addr: &str, path: &str, timeout: Duration) -> anyhow::Result<S
 /// The `health` check of a php-fpm container: ping the local pool (127.0.0.1:9000,
 /// `ping.path = /ping`).
 pub fn local_pool_health() -> anyhow::Result<String> {
-    crate::rt::block_on(ping("127.0.0.1:9000", "/ping", Duration::from_secs(3)))?
+    crate::rt::run(ping("127.0.0.1:9000", "/ping", Duration::from_secs(3)))
 }
 
 fn record(out: &mut Vec<u8>, kind: u8, content: &[u8]) {

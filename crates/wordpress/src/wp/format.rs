@@ -284,27 +284,20 @@ mod tests {
         f.iter().map(|s| s.to_string()).collect()
     }
 
+    /// The two users, these fields, in `format` (on a terminal or not).
+    fn users(f: &[&str], format: Format, tty: bool) -> String {
+        render(&rows(), &fields(f), format, "ID", tty)
+    }
+
     #[test]
     fn table_without_a_terminal_is_tab_separated_with_a_header() {
-        let out = render(
-            &rows(),
-            &fields(&["ID", "user_login"]),
-            Format::Table,
-            "ID",
-            false,
-        );
+        let out = users(&["ID", "user_login"], Format::Table, false);
         assert_eq!(out, "ID\tuser_login\n1\twebmaster\n2\twriter\n");
     }
 
     #[test]
     fn table_on_a_terminal_has_borders() {
-        let out = render(
-            &rows(),
-            &fields(&["ID", "user_login"]),
-            Format::Table,
-            "ID",
-            true,
-        );
+        let out = users(&["ID", "user_login"], Format::Table, true);
         assert_eq!(
             out,
             "+----+------------+\n\
@@ -318,25 +311,13 @@ mod tests {
 
     #[test]
     fn csv_quotes_as_fputcsv() {
-        let out = render(
-            &rows(),
-            &fields(&["ID", "user_email"]),
-            Format::Csv,
-            "ID",
-            false,
-        );
+        let out = users(&["ID", "user_email"], Format::Csv, false);
         assert_eq!(out, "ID,user_email\n1,w@x.fr\n2,\"a \"\"b\"\", c\"\n");
     }
 
     #[test]
     fn json_is_an_array_of_objects_with_the_fields_in_order() {
-        let out = render(
-            &rows(),
-            &fields(&["user_login", "ID"]),
-            Format::Json,
-            "ID",
-            false,
-        );
+        let out = users(&["user_login", "ID"], Format::Json, false);
         assert_eq!(
             out,
             "[{\"user_login\":\"webmaster\",\"ID\":1},{\"user_login\":\"writer\",\"ID\":2}]\n"
@@ -345,13 +326,7 @@ mod tests {
 
     #[test]
     fn yaml_as_spyc() {
-        let out = render(
-            &rows(),
-            &fields(&["ID", "user_email"]),
-            Format::Yaml,
-            "ID",
-            false,
-        );
+        let out = users(&["ID", "user_email"], Format::Yaml, false);
         assert_eq!(
             out,
             "---\n- \n  ID: 1\n  user_email: w@x.fr\n- \n  ID: 2\n  user_email: a \"b\", c\n"
