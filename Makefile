@@ -75,7 +75,7 @@ COMPOSE     = $(SETTINGS_ENV) $(COMPOSE_BIN) -p $(PROJECT) $(addprefix -f ,$(COM
 # Run docker as the invoking user when possible, through sudo otherwise; sudo keeps the
 # settings make exports (below), which compose reads from the environment.
 SUDO        := $(shell [ "$$(id -u)" -eq 0 ] || docker info >/dev/null 2>&1 || \
-	echo sudo --preserve-env=DOMAIN_NAME,DATA_DIR,HTTPS_PORT,SECRETS_DIR,TAG,LOGIN,COMPOSE_PROFILES,COMPOSE_HTTP_TIMEOUT,WP_REDIS_HOST,WORDPRESS_SUITE)
+	echo sudo --preserve-env=DOMAIN_NAME,DATA_DIR,HTTPS_PORT,SECRETS_DIR,TAG,LOGIN,COMPOSE_PROFILES,COMPOSE_HTTP_TIMEOUT,WP_REDIS_HOST,NGINX_METRICS,WORDPRESS_SUITE)
 
 # What srcs/tools/swarm.sh needs to make the stack file.
 SWARM_ENV    = env ENV_FILE="$(ENV_FILE)" SECRETS_DIR="$(SECRETS_DIR)" TAG="$(TAG)" \
@@ -99,6 +99,9 @@ else
 WP_REDIS_HOST :=
 endif
 export WP_REDIS_HOST
+# nginx's internal metrics listener, for the monitoring: with the bonus services only.
+NGINX_METRICS := $(if $(filter 1,$(BONUS)),1,0)
+export NGINX_METRICS
 # Commands that must reach every container, whichever mode started it.
 ALL_PROFILES := COMPOSE_PROFILES=bonus
 
@@ -117,7 +120,7 @@ all: provision configure base build up wait ## The mandatory part: set up what i
 	@printf '\nInception is up: https://%s%s\n' "$(DOMAIN_NAME)" "$(if $(filter 443,$(HTTPS_PORT)),,:$(HTTPS_PORT))"
 	@printf 'Credentials: users in %s, passwords in %s/ (one file each)\n' "$(ENV_FILE)" "$(SECRETS_DIR)"
 
-bonus: ## The same with the bonus services (redis, site, adminer, ftp, backup)
+bonus: ## The same with the bonus services (redis, site, adminer, ftp, backup, monitoring)
 	@$(MAKE) --no-print-directory all BONUS=1
 
 help: ## List the targets
@@ -257,7 +260,7 @@ audit: ## TLS scan of the running site with testssl (HIGH/CRITICAL findings, JSO
 	@grep -E '"severity" *: *"(HIGH|CRITICAL)"' -B3 build/testssl.json | grep -E '"(id|finding)"' || \
 		echo "audit: no HIGH or CRITICAL finding"
 
-bench: ## Measure stop/start times, throughput, sizes (throwaway project), the Swarm stack (BENCH=swarm or BENCH=wordpress: only those rows)
+bench: ## Measure stop/start times, throughput, sizes (throwaway project), the Swarm stack (BENCH=swarm, wordpress or sizes: only those rows)
 	@srcs/tools/provision.sh --tests
 	@$(MAKE) --no-print-directory vendor build BONUS=1
 	BENCH="$(BENCH)" cargo test -p inception-tests --release --test bench --quiet -- --nocapture --test-threads=1

@@ -295,11 +295,13 @@ fn mib(bytes: &str) -> String {
 #[test]
 fn bench() {
     // BENCH=swarm: only the Swarm stack's rows (bench/results/swarm.md); BENCH=wordpress:
-    // only the two WordPress versions' (bench/results/wordpress.md).
+    // only the two WordPress versions' (bench/results/wordpress.md); BENCH=sizes: only the
+    // images' sizes and the idle memory (bench/results/sizes.md).
     type Rows = fn(&mut String);
     let only: Option<(&str, Rows)> = match std::env::var("BENCH").as_deref() {
         Ok("swarm") => Some(("swarm", swarm_rows)),
         Ok("wordpress") => Some(("wordpress", wordpress::versions_rows)),
+        Ok("sizes") => Some(("sizes", sizes_only)),
         _ => None,
     };
     if let Some((name, rows)) = only {
@@ -583,6 +585,15 @@ fn idle_cpu_row(report: &mut String, stack: &Stack) {
     .unwrap();
 }
 
+/// `BENCH=sizes`: the image, entrypoint and idle memory sizes alone, on a stack with the
+/// bonus services (a minute, not the whole bench).
+fn sizes_only(report: &mut String) {
+    let mut stack = Stack::new("bench-sizes");
+    stack.set_profiles(&["bonus"]);
+    stack.up(&[]);
+    size_rows(report, &stack);
+}
+
 /// Image, entrypoint and idle memory sizes.
 fn size_rows(report: &mut String, stack: &Stack) {
     writeln!(report, "\n## Sizes and idle memory\n\n| image | size | entrypoint | idle memory |\n|---|---|---|---|").unwrap();
@@ -593,6 +604,8 @@ fn size_rows(report: &mut String, stack: &Stack) {
         if MANDATORY.contains(s) {
             total += size.parse::<f64>().unwrap_or(0.0);
         }
+        // The image's entrypoint: inception-<service>, or the one the exporters share.
+        let entrypoint = inspect(image(s), "{{index .Config.Entrypoint 0}}");
         let bin = stdout(&docker(&[
             "run",
             "--rm",
@@ -601,7 +614,7 @@ fn size_rows(report: &mut String, stack: &Stack) {
             image(s),
             "-c",
             "%s",
-            &format!("/usr/local/bin/inception-{s}"),
+            &format!("/usr/local/bin/{}", entrypoint.trim()),
         ]));
         let mem = docker_ok(&[
             "stats",

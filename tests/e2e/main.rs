@@ -7,6 +7,7 @@ mod by_hand;
 mod galera;
 mod mail;
 mod mariadb;
+mod monitoring;
 mod pid1;
 mod reliability;
 mod stack;

@@ -35,9 +35,20 @@ fn every_service_dockerfile_holds_the_one_compile_stage() {
             dockerfile.contains(&format!("\n\n{template}\n")),
             "the compile stage of {s} differs from {COMPILE_STAGE}: run make dockerfiles"
         );
+        // Its own binary; the monitoring's exporters (`*-exporter`) share one, which serves
+        // whichever exporter its image holds (crates/exporter).
+        let binary = if s.ends_with("-exporter") {
+            "inception-exporter".to_owned()
+        } else {
+            format!("inception-{s}")
+        };
         assert!(
-            dockerfile.contains(&format!("COPY --from=compile /out/inception-{s} ")),
+            dockerfile.contains(&format!("COPY --from=compile /out/{binary} ")),
             "{s} does not copy its binary from the compile stage"
+        );
+        assert!(
+            dockerfile.contains(&format!("\nENTRYPOINT [\"{binary}\"]\n")),
+            "{s}'s entrypoint is not {binary}"
         );
         assert!(
             !dockerfile.contains("ARG BUILDER"),
@@ -126,7 +137,7 @@ fn compose_runs_the_subjects_three_services_and_each_has_a_dockerfile() {
     );
     assert_eq!(
         compose_facts("data-dirs"),
-        ["mariadb", "wordpress", "backups"]
+        ["mariadb", "wordpress", "backups", "prometheus"]
     );
     assert!(secrets().contains(&"db_password") && secrets().contains(&"wp_admin_password"));
 }
@@ -158,12 +169,14 @@ fn interpolations(text: &str) -> Vec<(String, String)> {
 }
 
 /// What a compose file may read besides the settings: build and test plumbing, empty when
-/// unset (the source hash `make build` passes, the tests' container-name prefix), and the
-/// object cache's address, which make derives from BONUS (unset: the bonus's redis).
-const NOT_SETTINGS: [(&str, &str); 3] = [
+/// unset (the source hash `make build` passes, the tests' container-name prefix), and what
+/// make derives from BONUS: the object cache's address (unset: the bonus's redis) and nginx's
+/// metrics listener for the monitoring (unset: on).
+const NOT_SETTINGS: [(&str, &str); 4] = [
     ("INCEPTION_SOURCE", ":-"),
     ("CONTAINER_PREFIX", ":-"),
     ("WP_REDIS_HOST", "-redis:6379"),
+    ("NGINX_METRICS", "-1"),
 ];
 
 /// The files that read the settings and must not write their defaults again.

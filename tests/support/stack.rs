@@ -107,6 +107,15 @@ impl Stack {
     pub fn set_profiles(&mut self, profiles: &[&str]) {
         self.set("COMPOSE_PROFILES", &profiles.join(","));
         self.set("WP_REDIS_HOST", redis_host(profiles.contains(&"bonus")));
+        // nginx's internal metrics listener, for the monitoring (the Makefile's NGINX_METRICS).
+        self.set(
+            "NGINX_METRICS",
+            if profiles.contains(&"bonus") {
+                "1"
+            } else {
+                "0"
+            },
+        );
     }
 
     /// Whether the stack runs compose's `profile` (see [`Stack::set_profiles`]).

@@ -19,11 +19,34 @@ use inception_core::user::Account;
 use mysql_async::prelude::Queryable;
 use nix::sys::signal::Signal;
 
-use crate::paths::{HEALTH_USER, SOCKET, SST_USER, STEP_LOG, TZINFO_SQL};
+use crate::paths::{EXPORTER_USER, HEALTH_USER, SOCKET, SST_USER, STEP_LOG, TZINFO_SQL};
 use crate::settings::Settings;
 
 /// Hosts the health account may connect from (as in the official image).
 const HEALTH_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+
+/// Statements that create the monitoring's account (bonus: the mysqld exporter), when
+/// `MARIADB_EXPORTER_PASSWORD` is set, or bring an existing one to `password` and these
+/// privileges: reachable from the network, with what mysqld_exporter documents it needs and
+/// no more (no data of any database but performance_schema's), at most 3 connections. Run at
+/// the first start and, as `--init-file`, at every start (see `entrypoint.rs`), so that a
+/// database made before the monitoring existed gets it too.
+/// `SLAVE MONITOR` is what MariaDB 10.5+ asks for SHOW SLAVE STATUS (REPLICATION CLIENT
+/// no longer covers it).
+pub fn exporter_sql(password: &str) -> Vec<String> {
+    let who = account(EXPORTER_USER, "%");
+    let identified = format!(
+        "IDENTIFIED BY {} WITH MAX_USER_CONNECTIONS 3",
+        literal(password)
+    );
+    vec![
+        "SET @@SESSION.SQL_LOG_BIN = 0".to_owned(),
+        format!("CREATE USER IF NOT EXISTS {who} {identified}"),
+        format!("ALTER USER {who} {identified}"),
+        format!("GRANT PROCESS, REPLICATION CLIENT, SLAVE MONITOR ON *.* TO {who}"),
+        format!("GRANT SELECT ON performance_schema.* TO {who}"),
+    ]
+}
 
 /// Statements that configure a fresh server: root, the application's database and user,
 /// the health account, the state transfer account of a Galera cluster (`sst_password`);
@@ -361,5 +384,22 @@ mod tests {
     fn option_file_values_are_quoted() {
         assert_eq!(double_quoted(r#"a"b\c#"#), r#""a\"b\\c#""#);
         assert!(health_cnf("x").contains("user=healthcheck\npassword=\"x\"\n"));
+    }
+
+    #[test]
+    fn the_exporter_account_is_least_privileged_and_escaped() {
+        let sql = exporter_sql("p'w\\");
+        assert!(
+            sql[1]
+                .starts_with("CREATE USER IF NOT EXISTS 'exporter'@'%' IDENTIFIED BY 'p\\'w\\\\'"),
+            "{}",
+            sql[1]
+        );
+        assert!(sql[2].starts_with("ALTER USER 'exporter'@'%'"));
+        assert!(
+            sql.iter()
+                .all(|s| !s.contains("ALL") && !s.contains("SELECT ON *.*"))
+        );
+        assert!(sql[4].ends_with("ON performance_schema.* TO 'exporter'@'%'"));
     }
 }

@@ -10,11 +10,12 @@ use inception_core::fs;
 use inception_core::pid1;
 use inception_core::user::Account;
 
+use crate::bootstrap;
 use crate::datadir::{self, State};
 use crate::events;
 use crate::first_start;
 use crate::galera::{self, Galera};
-use crate::paths::{DATADIR, RUNDIR};
+use crate::paths::{DATADIR, EXPORTER_INIT_FILE, RUNDIR};
 
 /// Prepares the data directory if needed, then runs the server command `argv` (`mariadbd`
 /// and its options) until it ends.
@@ -38,12 +39,33 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
         Some(galera) => galera::prepare(sup, galera, datadir, &state, &mysql, &argv)?,
         None if state == State::Ready => {
             tracing::info!(datadir = DATADIR, "{}", events::DATABASE_PRESENT);
-            argv
+            with_exporter_account(argv, &mysql)?
         }
         None => {
             first_start::run(sup, datadir, &mysql, &state, &argv[1..], None)?;
-            argv
+            with_exporter_account(argv, &mysql)?
         }
     };
     pid1::run_service(&server, Some(&mysql))
+}
+
+/// The monitoring's account (bonus), when `MARIADB_EXPORTER_PASSWORD` is set: the server
+/// runs its statements at start (`--init-file`, read as mysql from the runtime directory),
+/// so that it exists, with the secret's password, on a database made before it was asked
+/// for too. Placed before the user's arguments: an `--init-file` of theirs wins. Not for a
+/// Galera member (its first start makes the account, which the cluster replicates).
+fn with_exporter_account(argv: Vec<String>, mysql: &Account) -> anyhow::Result<Vec<String>> {
+    let Some(password) = Config::from_env().optional_secret(&["MARIADB_EXPORTER_PASSWORD"])? else {
+        return Ok(argv);
+    };
+    if argv.iter().any(|a| a == "--skip-grant-tables") {
+        return Ok(argv);
+    }
+    let sql = bootstrap::exporter_sql(password.expose()).join(";\n") + ";\n";
+    let file = Path::new(EXPORTER_INIT_FILE);
+    fs::write_atomic(file, sql.as_bytes(), 0o600)?;
+    fs::chown(file, mysql.uid, mysql.gid)?;
+    let mut out = vec![argv[0].clone(), format!("--init-file={EXPORTER_INIT_FILE}")];
+    out.extend(argv.into_iter().skip(1));
+    Ok(out)
 }

@@ -77,13 +77,17 @@ async fn create(
     };
     let health_password = random::password(32)?;
     let unwanted = bootstrap::unwanted_accounts(&server.accounts().await?);
-    let sql = bootstrap::setup_sql(
+    let mut sql = bootstrap::setup_sql(
         settings,
         &root_password,
         &health_password,
         sst_password,
         &unwanted,
     );
+    // The monitoring's account (bonus), in the same session: root has its password after it.
+    if let Some(password) = Config::from_env().optional_secret(&["MARIADB_EXPORTER_PASSWORD"])? {
+        sql.extend(bootstrap::exporter_sql(password.expose()));
+    }
     server.execute("", &sql).await?;
     fs::write_atomic(
         &datadir.join(datadir::HEALTH_CNF),

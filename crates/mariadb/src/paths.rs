@@ -31,3 +31,7 @@ pub const HEALTH_USER: &str = "healthcheck";
 /// The account Galera's state transfers use (created with the database, replicated to
 /// every member); a member's health check uses it too: its password is the same everywhere.
 pub const SST_USER: &str = "mariabackup";
+/// The monitoring's account (bonus: the mysqld exporter; `bootstrap::exporter_sql`).
+pub const EXPORTER_USER: &str = "exporter";
+/// The statements that make it, which the server runs at every start (`--init-file`).
+pub const EXPORTER_INIT_FILE: &str = "/run/mysqld/exporter-account.sql";

@@ -10,6 +10,13 @@ use inception_core::template::Template;
 
 use inception_core::cert::Pair;
 
+/// nginx's internal-only listener (plain HTTP, never published): the metrics that the
+/// monitoring's exporter and Prometheus read (`stub_status`, php-fpm's status pages), in
+/// the file [`METRICS_SERVER`] (`listen 9180;`).
+pub const METRICS_PORT: u16 = 9180;
+/// The listener's `server`, included when the monitoring is on (`NGINX_METRICS=1`).
+pub const METRICS_SERVER: &str = "/etc/inception/nginx-metrics.conf";
+
 /// The template, as installed in the image.
 pub const TEMPLATE: &str = "/etc/inception/nginx.conf.tmpl";
 /// The rendered configuration nginx runs with (a runtime directory: the image stays as built).
@@ -29,6 +36,11 @@ pub struct Values<'a> {
     pub resolver: &'a str,
     /// Whether WordPress's XML-RPC endpoint is served (`WP_XMLRPC=1`; refused otherwise).
     pub xmlrpc: bool,
+    /// Whether Prometheus's UI is published at `/prometheus/` (there is a password:
+    /// `htpasswd.rs`); it answers 404 otherwise.
+    pub prometheus: bool,
+    /// Whether the internal metrics listener runs (`NGINX_METRICS`: on with `make bonus`).
+    pub metrics: bool,
 }
 
 /// Renders `tmpl` with `values`.
@@ -43,6 +55,8 @@ pub fn render(tmpl: &Template, v: &Values<'_>) -> anyhow::Result<String> {
         ("UPSTREAM", v.upstream.to_owned()),
         ("RESOLVER", v.resolver.to_owned()),
         ("XMLRPC", xmlrpc_location(v.xmlrpc)),
+        ("PROMETHEUS_AUTH", prometheus_auth(v.prometheus)),
+        ("METRICS_SERVER", metrics_server(v.metrics)),
     ]);
     Ok(tmpl.render(&map)?)
 }
@@ -65,6 +79,27 @@ pub fn xmlrpc_location(enabled: bool) -> String {
         String::new()
     } else {
         "location = /xmlrpc.php { return 403; }".into()
+    }
+}
+
+/// `/prometheus/`'s access: basic auth with the password file, or nothing served at all.
+pub fn prometheus_auth(published: bool) -> String {
+    if published {
+        format!(
+            "auth_basic \"Prometheus\";\n            auth_basic_user_file {};",
+            crate::htpasswd::PATH
+        )
+    } else {
+        "return 404 \"monitoring not configured: no PROMETHEUS_PASSWORD\\n\";".into()
+    }
+}
+
+/// The internal metrics listener, or nothing (nginx then listens on the HTTPS port alone).
+pub fn metrics_server(enabled: bool) -> String {
+    if enabled {
+        format!("include {METRICS_SERVER};")
+    } else {
+        String::new()
     }
 }
 
@@ -118,6 +153,8 @@ mod tests {
                 upstream: "wordpress:9000",
                 resolver: "127.0.0.11",
                 xmlrpc: false,
+                prometheus: true,
+                metrics: true,
             },
         )
         .unwrap();
@@ -131,6 +168,14 @@ mod tests {
         assert!(out.contains("location = /xmlrpc.php { return 403; }"));
         assert!(out.contains("limit_req zone=login burst=10 nodelay;"));
         assert_eq!(xmlrpc_location(true), "");
+        assert!(out.contains("auth_basic_user_file /run/nginx/prometheus.htpasswd;"));
+        assert!(prometheus_auth(false).starts_with("return 404"));
+        // The internal listener (metrics): its own file, on its own port, without TLS.
+        assert!(out.contains("include /etc/inception/nginx-metrics.conf;"));
+        assert_eq!(metrics_server(false), "");
+        let metrics = include_str!("../../../srcs/requirements/nginx/conf/nginx-metrics.conf");
+        assert!(metrics.contains(&format!("listen {METRICS_PORT};")));
+        assert!(metrics.contains("stub_status;") && !metrics.contains("ssl"));
     }
 
     #[test]

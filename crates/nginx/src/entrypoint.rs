@@ -8,6 +8,7 @@ use inception_core::config::{Config, ConfigError, Site};
 use inception_core::pid1;
 
 use crate::conf::{self, Values};
+use crate::htpasswd;
 use inception_core::cert::{self, Pair};
 
 /// Where our self-signed certificate is kept (a volume).
@@ -22,8 +23,24 @@ pub fn own_pair() -> Pair {
 pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     let cfg = Config::from_env();
     let site = Site::read(&cfg)?;
+    // The monitoring's internal listener (bonus).
+    let metrics = cfg.flag(&["NGINX_METRICS"])?;
+    if metrics && site.https_port == conf::METRICS_PORT {
+        return Err(ConfigError::invalid(
+            "HTTPS_PORT",
+            format!(
+                "{} is nginx's internal metrics port (NGINX_METRICS=1): choose another",
+                conf::METRICS_PORT
+            ),
+        )
+        .into());
+    }
     let upstream = cfg.or(&["WORDPRESS_UPSTREAM"], "wordpress:9000")?;
     let xmlrpc = cfg.flag(&["WP_XMLRPC"])?;
+    // Prometheus's UI (bonus): published behind basic auth when there is a password.
+    let prometheus_user = cfg.or(&["PROMETHEUS_USER"], "prometheus")?;
+    let prometheus_password = cfg.optional_secret(&["PROMETHEUS_PASSWORD"])?;
+    htpasswd::check_user(&prometheus_user)?;
     // A user certificate: both files or neither (paths, typically under /run/secrets).
     let provided = match (
         cfg.optional(&["TLS_CERT_PATH"])?,
@@ -48,6 +65,9 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
         }
     };
 
+    if let Some(password) = &prometheus_password {
+        htpasswd::write(&prometheus_user, password.expose())?;
+    }
     let tls = cert::ensure(own_pair(), &site.domain, provided)?;
     let resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
     let resolver = conf::nameserver(&resolv).unwrap_or_else(|| "127.0.0.11".into());
@@ -57,6 +77,8 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
         upstream: &upstream,
         resolver: &resolver,
         xmlrpc,
+        prometheus: prometheus_password.is_some(),
+        metrics,
     })
     .context("cannot write the nginx configuration")?;
     pid1::run_service(&argv, None)

@@ -1,0 +1,68 @@
+//! prometheus.yml, rendered at every start from the template in the image.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::Context;
+use inception_core::fs;
+use inception_core::template::Template;
+
+use crate::settings::{ROUTE_PREFIX, Settings};
+
+/// The template, as installed in the image.
+pub const TEMPLATE: &str = "/etc/inception/prometheus.yml.tmpl";
+/// The rendered configuration (a runtime directory: the image stays as built).
+pub const RENDERED: &str = "/run/prometheus/prometheus.yml";
+
+/// Renders `tmpl` with `settings`.
+pub fn render(tmpl: &Template, settings: &Settings) -> anyhow::Result<String> {
+    let values = HashMap::from([
+        ("DOMAIN", settings.site.domain.clone()),
+        ("SCRAPE_INTERVAL", settings.scrape_interval.clone()),
+        ("ROUTE_PREFIX", ROUTE_PREFIX.to_owned()),
+    ]);
+    Ok(tmpl.render(&values)?)
+}
+
+/// Renders the template into [`RENDERED`]; returns its path.
+pub fn write(settings: &Settings) -> anyhow::Result<String> {
+    let out = render(&Template::load(TEMPLATE)?, settings)?;
+    let path = Path::new(RENDERED);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    // No secret in it: readable by Prometheus, which runs as another user.
+    fs::write_atomic(path, out.as_bytes(), 0o644)?;
+    Ok(RENDERED.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use inception_core::config::Config;
+
+    const TMPL: &str =
+        include_str!("../../../srcs/requirements/prometheus/conf/prometheus.yml.tmpl");
+
+    #[test]
+    fn renders_every_placeholder_and_scrapes_every_target() {
+        let settings = Settings::read(&Config::from_pairs(&[("DOMAIN_NAME", "me.42.fr")])).unwrap();
+        let out = render(&Template::from_text(TEMPLATE, TMPL), &settings).unwrap();
+        assert!(!out.contains("{{"));
+        assert!(out.contains("scrape_interval: 10s"));
+        assert!(out.contains("https://me.42.fr/"));
+        assert!(out.contains("metrics_path: /prometheus/metrics"));
+        for job in [
+            "nginx",
+            "mariadb",
+            "redis",
+            "php-fpm",
+            "data-dir",
+            "certificate",
+            "prometheus",
+        ] {
+            assert!(out.contains(&format!("job_name: {job}\n")), "no job {job}");
+        }
+        assert!(out.contains("/etc/prometheus/rules/inception.yml"));
+    }
+}
