@@ -588,9 +588,7 @@ fn idle_cpu_row(report: &mut String, stack: &Stack) {
 /// `BENCH=sizes`: the image, entrypoint and idle memory sizes alone, on a stack with the
 /// bonus services (a minute, not the whole bench).
 fn sizes_only(report: &mut String) {
-    let mut stack = Stack::new("bench-sizes");
-    stack.set_profiles(&["bonus"]);
-    stack.up(&[]);
+    let stack = Stack::bonus("bench-sizes");
     size_rows(report, &stack);
 }
 

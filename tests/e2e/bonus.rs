@@ -4,9 +4,7 @@ use inception_tests::*;
 
 #[test]
 fn the_static_site_and_adminer_are_served_through_nginx() {
-    let mut stack = Stack::new("bonus");
-    stack.set_profiles(&["bonus"]);
-    stack.up(&[]);
+    let stack = Stack::bonus("bonus");
     let web = stack.https();
 
     // The static site: its page, no PHP anywhere in its container.
@@ -108,9 +106,7 @@ fn redis_hits(stack: &Stack) -> u64 {
 
 #[test]
 fn redis_serves_wordpress_object_cache_hits_and_is_optional() {
-    let mut stack = Stack::new("redis");
-    stack.set_profiles(&["bonus"]);
-    stack.up(&[]);
+    let stack = Stack::bonus("redis");
     assert_eq!(
         stack
             .exec("redis", &["inception-redis", "health"])
@@ -164,9 +160,7 @@ fn redis_serves_wordpress_object_cache_hits_and_is_optional() {
 
 #[test]
 fn a_backup_brings_back_a_deleted_post_and_upload_and_a_missing_id_changes_nothing() {
-    let mut stack = Stack::new("backup");
-    stack.set_profiles(&["bonus"]);
-    stack.up(&[]);
+    let stack = Stack::bonus("backup");
     let uploads = stack.data().join("wordpress/wp-content/uploads");
     std::fs::create_dir_all(&uploads).unwrap();
     std::fs::write(uploads.join("e2e-upload.txt"), "an uploaded file").unwrap();
@@ -242,9 +236,7 @@ fn a_backup_brings_back_a_deleted_post_and_upload_and_a_missing_id_changes_nothi
 
 #[test]
 fn an_ftps_upload_reaches_wordpress_and_plain_ftp_is_refused() {
-    let mut stack = Stack::new("ftp");
-    stack.set_profiles(&["bonus"]);
-    stack.up(&[]);
+    let stack = Stack::bonus("ftp");
     let ftp = format!("ftp://127.0.0.1:{}/", stack.env["FTP_PORT"]);
     let login = format!("wpftp:{}", stack.secret("ftp_password"));
     let file = stack.dir.path().join("upload.txt");

@@ -170,6 +170,14 @@ impl Stack {
         .unwrap();
     }
 
+    /// A stack with the bonus services (`make bonus`'s), started and healthy.
+    pub fn bonus(what: &str) -> Stack {
+        let mut stack = Stack::new(what);
+        stack.set_profiles(&["bonus"]);
+        stack.up(&[]);
+        stack
+    }
+
     /// `docker compose --env-file srcs/.env.example -p PROJECT ARGS...`, this stack's settings
     /// in the environment (which wins over the example's).
     pub fn compose(&self, args: &[&str]) -> Output {

@@ -7,12 +7,7 @@ use inception_core::user::Account;
 
 use crate::Exporter;
 
-pub const EXPORTER: Exporter = Exporter {
-    program: "prometheus-blackbox-exporter",
-    command: &["prometheus-blackbox-exporter"],
-    port: 9115,
-    prepare,
-};
+pub const EXPORTER: Exporter = Exporter::new(&["prometheus-blackbox-exporter"], 9115, prepare);
 
 /// Its configuration, as the image installs it.
 const CONFIG: &str = "/etc/inception/blackbox.yml";

@@ -32,7 +32,7 @@ pub struct Exporter {
     /// The program, as Debian installs it in /usr/bin.
     pub program: &'static str,
     /// The service command line: the program alone (flags come from `prepare`).
-    pub command: &'static [&'static str],
+    pub command: &'static [&'static str; 1],
     /// Its own default port (where `health` asks).
     pub port: u16,
     /// The flags to run it with, from the settings; may write files into [`RUNDIR`]
@@ -50,6 +50,21 @@ pub const EXPORTERS: [Exporter; 5] = [
 ];
 
 impl Exporter {
+    /// The exporter `program` (its service command line: the program alone), serving on
+    /// `port`, run with the flags `prepare` gives.
+    pub const fn new(
+        command: &'static [&'static str; 1],
+        port: u16,
+        prepare: fn(&Config, &Account) -> anyhow::Result<Vec<String>>,
+    ) -> Exporter {
+        Exporter {
+            program: command[0],
+            command,
+            port,
+            prepare,
+        }
+    }
+
     /// The exporter this image holds: the one whose program is in /usr/bin.
     pub fn in_image() -> anyhow::Result<&'static Exporter> {
         Exporter::among(|program| Path::new("/usr/bin").join(program).is_file())
@@ -120,7 +135,7 @@ fn health() -> anyhow::Result<String> {
 
 fn main() -> ExitCode {
     // In an image without an exporter, `serve` says so (the command is not run).
-    let command = Exporter::in_image().map_or(&[][..], |e| e.command);
+    let command = Exporter::in_image().map_or(&[][..], |e| &e.command[..]);
     let is_exporter = |a: &str| EXPORTERS.iter().any(|e| e.program == a);
     cli::run(&Service::new("inception-exporter", is_exporter, command, health).serve(serve))
 }

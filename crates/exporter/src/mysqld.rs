@@ -8,12 +8,7 @@ use inception_core::user::Account;
 
 use crate::{Exporter, write_private};
 
-pub const EXPORTER: Exporter = Exporter {
-    program: "prometheus-mysqld-exporter",
-    command: &["prometheus-mysqld-exporter"],
-    port: 9104,
-    prepare: |cfg, user| flags(cfg, user),
-};
+pub const EXPORTER: Exporter = Exporter::new(&["prometheus-mysqld-exporter"], 9104, flags);
 
 /// The option file, in [`crate::RUNDIR`].
 const MY_CNF: &str = "my.cnf";

@@ -6,12 +6,7 @@ use inception_core::user::Account;
 
 use crate::Exporter;
 
-pub const EXPORTER: Exporter = Exporter {
-    program: "prometheus-nginx-exporter",
-    command: &["prometheus-nginx-exporter"],
-    port: 9113,
-    prepare: |cfg, user| flags(cfg, user),
-};
+pub const EXPORTER: Exporter = Exporter::new(&["prometheus-nginx-exporter"], 9113, flags);
 
 fn flags<S: Source>(cfg: &Config<S>, _: &Account) -> anyhow::Result<Vec<String>> {
     let uri = cfg.or(&["NGINX_STATUS_URI"], "http://nginx:9180/stub_status")?;
@@ -41,10 +36,14 @@ mod tests {
 
     #[test]
     fn status_uris() {
-        assert!(check_uri("http://nginx:9180/stub_status").is_ok());
-        assert!(check_uri("unix:/run/nginx.sock:/stub_status").is_ok());
-        assert!(check_uri("nginx:8080").is_err());
-        assert!(check_uri("http://").is_err());
+        for (uri, ok) in [
+            ("http://nginx:9180/stub_status", true),
+            ("unix:/run/nginx.sock:/stub_status", true),
+            ("nginx:8080", false),
+            ("http://", false),
+        ] {
+            assert_eq!(check_uri(uri).is_ok(), ok, "{uri}");
+        }
     }
 
     #[test]

@@ -7,12 +7,7 @@ use inception_core::user::Account;
 
 use crate::Exporter;
 
-pub const EXPORTER: Exporter = Exporter {
-    program: "prometheus-node-exporter",
-    command: &["prometheus-node-exporter"],
-    port: 9100,
-    prepare,
-};
+pub const EXPORTER: Exporter = Exporter::new(&["prometheus-node-exporter"], 9100, prepare);
 
 /// The container's mounts that are not data (the root filesystem, overlay, is excluded by
 /// its type, as by default).

@@ -8,12 +8,7 @@ use inception_core::user::Account;
 
 use crate::{Exporter, write_private};
 
-pub const EXPORTER: Exporter = Exporter {
-    program: "prometheus-redis-exporter",
-    command: &["prometheus-redis-exporter"],
-    port: 9121,
-    prepare: |cfg, user| flags(cfg, user),
-};
+pub const EXPORTER: Exporter = Exporter::new(&["prometheus-redis-exporter"], 9121, flags);
 
 fn flags<S: Source>(cfg: &Config<S>, user: &Account) -> anyhow::Result<Vec<String>> {
     let redis = Redis::read(cfg, "EXPORTER_")?.ok_or_else(|| ConfigError::Missing {
