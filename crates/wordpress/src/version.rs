@@ -21,30 +21,14 @@ pub struct Version {
 }
 
 /// Why [`Version::read`] found no version.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// The file cannot be read: no WordPress there.
-    Unreadable(PathBuf, std::io::Error),
+    #[error("cannot read {}", .0.display())]
+    Unreadable(PathBuf, #[source] std::io::Error),
     /// The file assigns no version.
+    #[error("{} names no version", .0.display())]
     NoVersion(PathBuf),
-}
-
-impl std::fmt::Display for ReadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ReadError::Unreadable(path, _) => write!(f, "cannot read {}", path.display()),
-            ReadError::NoVersion(path) => write!(f, "{} names no version", path.display()),
-        }
-    }
-}
-
-impl std::error::Error for ReadError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ReadError::Unreadable(_, e) => Some(e),
-            ReadError::NoVersion(_) => None,
-        }
-    }
 }
 
 impl Version {
