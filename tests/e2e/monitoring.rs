@@ -1,4 +1,4 @@
-//! The monitoring (bonus): Prometheus behind nginx's basic auth at /prometheus/, Debian's
+//! The monitoring (bonus): Prometheus at /prometheus/ behind its own basic auth, Debian's
 //! exporters, the alert rules (promtool) and what is reachable from the host.
 
 use std::time::{Duration, Instant};
@@ -97,7 +97,14 @@ fn every_target_is_up_and_stopping_redis_fires_target_down_within_a_minute() {
 
     // /prometheus/: nothing without the credentials, the UI with them.
     let auth = format!("prometheus:{}", stack.secret("prometheus_password"));
-    assert_eq!(web.get("/prometheus/").status, 401);
+    let refused = web.get("/prometheus/");
+    assert_eq!(refused.status, 401);
+    // A browser asks for the password.
+    assert!(
+        refused.headers.contains("www-authenticate: basic"),
+        "{}",
+        refused.headers
+    );
     assert_eq!(
         web.request("/prometheus/", &["-u", "prometheus:wrong"])
             .status,
@@ -227,9 +234,7 @@ fn without_the_bonus_profile_prometheus_is_not_there_and_nginx_serves_as_before(
     // nginx listens on the HTTPS port alone: no internal metrics listener (9180).
     let ss = stdout(&stack.exec("nginx", &["ss", "-tln"]));
     assert!(!ss.contains(":9180 "), "{ss}");
-    assert_eq!(web.get("/prometheus/").status, 401);
-    let auth = format!("prometheus:{}", stack.secret("prometheus_password"));
-    let r = web.request("/prometheus/", &["-u", &auth]);
+    let r = web.get("/prometheus/");
     assert_eq!(
         (r.status, r.body.as_str()),
         (404, "bonus service not running: make bonus\n")

@@ -22,6 +22,13 @@ pub fn string_from(alphabet: &[u8], len: usize) -> std::io::Result<String> {
     Ok(out)
 }
 
+/// `N` random bytes (a salt, a key).
+pub fn bytes<const N: usize>() -> std::io::Result<[u8; N]> {
+    let mut out = [0u8; N];
+    getrandom::fill(&mut out).map_err(std::io::Error::other)?;
+    Ok(out)
+}
+
 /// A password of `len` characters (about 5.8 bits of entropy each).
 pub fn password(len: usize) -> std::io::Result<String> {
     string_from(ALPHABET, len)
@@ -37,5 +44,6 @@ mod tests {
         assert_eq!(p.len(), 32);
         assert!(p.bytes().all(|b| ALPHABET.contains(&b)));
         assert_ne!(p, password(32).unwrap());
+        assert_ne!(bytes::<16>().unwrap(), bytes::<16>().unwrap());
     }
 }

@@ -36,9 +36,6 @@ pub struct Values<'a> {
     pub resolver: &'a str,
     /// Whether WordPress's XML-RPC endpoint is served (`WP_XMLRPC=1`; refused otherwise).
     pub xmlrpc: bool,
-    /// Whether Prometheus's UI is published at `/prometheus/` (there is a password:
-    /// `htpasswd.rs`); it answers 404 otherwise.
-    pub prometheus: bool,
     /// Whether the internal metrics listener runs (`NGINX_METRICS`: on with `make bonus`).
     pub metrics: bool,
 }
@@ -55,7 +52,6 @@ pub fn render(tmpl: &Template, v: &Values<'_>) -> anyhow::Result<String> {
         ("UPSTREAM", v.upstream.to_owned()),
         ("RESOLVER", v.resolver.to_owned()),
         ("XMLRPC", xmlrpc_location(v.xmlrpc)),
-        ("PROMETHEUS_AUTH", prometheus_auth(v.prometheus)),
         ("METRICS_SERVER", metrics_server(v.metrics)),
     ]);
     Ok(tmpl.render(&map)?)
@@ -79,18 +75,6 @@ pub fn xmlrpc_location(enabled: bool) -> String {
         String::new()
     } else {
         "location = /xmlrpc.php { return 403; }".into()
-    }
-}
-
-/// `/prometheus/`'s access: basic auth with the password file, or nothing served at all.
-pub fn prometheus_auth(published: bool) -> String {
-    if published {
-        format!(
-            "auth_basic \"Prometheus\";\n            auth_basic_user_file {};",
-            crate::htpasswd::PATH
-        )
-    } else {
-        "return 404 \"monitoring not configured: no PROMETHEUS_PASSWORD\\n\";".into()
     }
 }
 
@@ -153,7 +137,6 @@ mod tests {
                 upstream: "wordpress:9000",
                 resolver: "127.0.0.11",
                 xmlrpc: false,
-                prometheus: true,
                 metrics: true,
             },
         )
@@ -168,8 +151,6 @@ mod tests {
         assert!(out.contains("location = /xmlrpc.php { return 403; }"));
         assert!(out.contains("limit_req zone=login burst=10 nodelay;"));
         assert_eq!(xmlrpc_location(true), "");
-        assert!(out.contains("auth_basic_user_file /run/nginx/prometheus.htpasswd;"));
-        assert!(prometheus_auth(false).starts_with("return 404"));
         // The internal listener (metrics): its own file, on its own port, without TLS.
         assert!(out.contains("include /etc/inception/nginx-metrics.conf;"));
         assert_eq!(metrics_server(false), "");

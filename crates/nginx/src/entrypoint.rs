@@ -8,7 +8,6 @@ use inception_core::config::{Config, ConfigError, Site};
 use inception_core::pid1;
 
 use crate::conf::{self, Values};
-use crate::htpasswd;
 use inception_core::cert::{self, Pair};
 
 /// Where our self-signed certificate is kept (a volume).
@@ -37,10 +36,6 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
     }
     let upstream = cfg.or(&["WORDPRESS_UPSTREAM"], "wordpress:9000")?;
     let xmlrpc = cfg.flag(&["WP_XMLRPC"])?;
-    // Prometheus's UI (bonus): published behind basic auth when there is a password.
-    let prometheus_user = cfg.or(&["PROMETHEUS_USER"], "prometheus")?;
-    let prometheus_password = cfg.optional_secret(&["PROMETHEUS_PASSWORD"])?;
-    htpasswd::check_user(&prometheus_user)?;
     // A user certificate: both files or neither (paths, typically under /run/secrets).
     let provided = match (
         cfg.optional(&["TLS_CERT_PATH"])?,
@@ -65,9 +60,6 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
         }
     };
 
-    if let Some(password) = &prometheus_password {
-        htpasswd::write(&prometheus_user, password.expose())?;
-    }
     let tls = cert::ensure(own_pair(), &site.domain, provided)?;
     let resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
     let resolver = conf::nameserver(&resolv).unwrap_or_else(|| "127.0.0.11".into());
@@ -77,7 +69,6 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
         upstream: &upstream,
         resolver: &resolver,
         xmlrpc,
-        prometheus: prometheus_password.is_some(),
         metrics,
     })
     .context("cannot write the nginx configuration")?;

@@ -1,13 +1,11 @@
 //! `inception-nginx`: PID 1 of the nginx container.
 //!
 //! `entrypoint.rs` is the start-up sequence; `conf.rs` the
-//! rendered configuration; `htpasswd.rs` the password file of `/prometheus/`; `health.rs`
-//! the health check.
+//! rendered configuration; `health.rs` the health check.
 
 mod conf;
 mod entrypoint;
 mod health;
-mod htpasswd;
 
 use std::process::ExitCode;
 

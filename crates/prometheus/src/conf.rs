@@ -8,15 +8,18 @@ use inception_core::fs;
 use inception_core::template::Template;
 
 use crate::settings::{ROUTE_PREFIX, Settings};
+use crate::web;
 
 /// The template, as installed in the image.
 pub const TEMPLATE: &str = "/etc/inception/prometheus.yml.tmpl";
 /// The rendered configuration (a runtime directory: the image stays as built).
 pub const RENDERED: &str = "/run/prometheus/prometheus.yml";
 
-/// Renders `tmpl` with `settings`.
-pub fn render(tmpl: &Template, settings: &Settings) -> anyhow::Result<String> {
+/// Renders `tmpl` with `settings`; `user` is who Prometheus reads itself as.
+pub fn render(tmpl: &Template, settings: &Settings, user: &str) -> anyhow::Result<String> {
     let values = HashMap::from([
+        ("USER", user.to_owned()),
+        ("PASSWORD_FILE", web::PASSWORD.to_owned()),
         ("DOMAIN", settings.site.domain.clone()),
         ("SCRAPE_INTERVAL", settings.scrape_interval.clone()),
         ("ROUTE_PREFIX", ROUTE_PREFIX.to_owned()),
@@ -25,13 +28,14 @@ pub fn render(tmpl: &Template, settings: &Settings) -> anyhow::Result<String> {
 }
 
 /// Renders the template into [`RENDERED`]; returns its path.
-pub fn write(settings: &Settings) -> anyhow::Result<String> {
-    let out = render(&Template::load(TEMPLATE)?, settings)?;
+pub fn write(settings: &Settings, user: &str) -> anyhow::Result<String> {
+    let out = render(&Template::load(TEMPLATE)?, settings, user)?;
     let path = Path::new(RENDERED);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    // No secret in it: readable by Prometheus, which runs as another user.
+    // No secret in it (the password is a file of its own): readable by Prometheus, which
+    // runs as another user.
     fs::write_atomic(path, out.as_bytes(), 0o644)?;
     Ok(RENDERED.to_owned())
 }
@@ -47,11 +51,14 @@ mod tests {
     #[test]
     fn renders_every_placeholder_and_scrapes_every_target() {
         let settings = Settings::read(&Config::from_pairs(&[("DOMAIN_NAME", "me.42.fr")])).unwrap();
-        let out = render(&Template::from_text(TEMPLATE, TMPL), &settings).unwrap();
+        let out = render(&Template::from_text(TEMPLATE, TMPL), &settings, "ops").unwrap();
         assert!(!out.contains("{{"));
         assert!(out.contains("scrape_interval: 10s"));
         assert!(out.contains("https://me.42.fr/"));
         assert!(out.contains("metrics_path: /prometheus/metrics"));
+        // Prometheus reads itself with the credentials it asks for.
+        assert!(out.contains("username: ops\n"));
+        assert!(out.contains("password_file: /run/prometheus/password\n"));
         for job in [
             "nginx",
             "mariadb",
