@@ -56,8 +56,11 @@ impl Stack {
                 "{}-Q'\"\\$%é {name}",
                 inception_core::random::password(12).unwrap()
             );
-            std::fs::write(Path::new(&secrets).join(format!("{name}.txt")), value).unwrap();
+            let file = Path::new(&secrets).join(format!("{name}.txt"));
+            std::fs::write(&file, value).unwrap();
+            private_to_a_user(&file, 0o600);
         }
+        private_to_a_user(Path::new(&secrets), 0o700);
         // A passive range for the bonus ftp service, distinct per stack of this run.
         let n = sequence();
         let pasv = free_range(n, 5);
@@ -335,4 +338,16 @@ impl Drop for Stack {
     fn drop(&mut self) {
         let _ = self.compose(&["down", "-v", "--remove-orphans", "-t", "10"]);
     }
+}
+
+/// The uid `make` gives the secrets when a user (not root) runs it: configure.sh makes them
+/// that user's, mode 600. A container's root reads them only with DAC_OVERRIDE; the tests'
+/// stacks run so, as the evaluator's does.
+const SECRETS_OWNER: u32 = 1000;
+
+/// `path` owned by [`SECRETS_OWNER`], with `mode`.
+fn private_to_a_user(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    std::os::unix::fs::chown(path, Some(SECRETS_OWNER), Some(SECRETS_OWNER)).unwrap();
 }
