@@ -241,8 +241,8 @@ fn the_stack_serves_from_every_node_and_outlives_a_node_and_its_database() {
 }
 
 /// The monitoring on the Swarm stack: Prometheus, through nginx on every node, scrapes a
-/// node exporter per node, a MariaDB exporter per Galera member (each with the exporter
-/// account, which every member has) and every php-fpm replica, all up.
+/// node exporter and an nginx exporter per node, a MariaDB exporter per Galera member (each
+/// with the exporter account, which every member has) and every php-fpm replica, all up.
 fn monitoring_sees_every_node_member_and_replica(n: &Nodes) {
     let t = Instant::now();
     for i in 1..=3 {
@@ -271,17 +271,15 @@ fn monitoring_sees_every_node_member_and_replica(n: &Nodes) {
         serde_json::from_str::<Value>(&r.body).unwrap()["data"].clone()
     };
     // (job, instance, health) of every active target.
-    let targets = |node: u8| -> Vec<(String, String, String)> {
-        api(node, "targets?state=active")["activeTargets"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| {
-                let s = |v: &Value| v.as_str().unwrap_or("").to_owned();
-                let l = &t["labels"];
-                (s(&l["job"]), s(&l["instance"]), s(&t["health"]))
-            })
-            .collect()
+    let targets = |node: u8| {
+        let active = api(node, "targets?state=active")["activeTargets"].clone();
+        let mut seen = Vec::new();
+        for t in active.as_array().unwrap() {
+            let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
+            let (labels, health) = (&t["labels"], text(&t["health"]));
+            seen.push((text(&labels["job"]), text(&labels["instance"]), health));
+        }
+        seen
     };
     let replicas: usize = env
         .lines()
@@ -291,7 +289,7 @@ fn monitoring_sees_every_node_member_and_replica(n: &Nodes) {
         .unwrap();
     let want = [
         ("prometheus", 1),
-        ("nginx", 1),
+        ("nginx", 3),
         ("redis", 1),
         ("certificate", 1),
         ("data-dir", 3),
@@ -321,7 +319,8 @@ fn monitoring_sees_every_node_member_and_replica(n: &Nodes) {
             "mysqld-exporter-3:9104"
         ]
     );
-    // Each exporter reaches its member, and each node exporter its node's disks.
+    // Each exporter reaches its member or its node's nginx, and each node exporter its
+    // node's disks.
     let values = |node: u8, query: &str| -> Vec<String> {
         let encoded: String = query
             .bytes()
@@ -343,6 +342,7 @@ fn monitoring_sees_every_node_member_and_replica(n: &Nodes) {
         "mysql_up: {:?}",
         values(2, "mysql_up")
     );
+    assert_eq!(values(1, "nginx_up"), ["1"; 3], "nginx_up");
     for mountpoint in ["/data/mariadb", "/data/shared"] {
         let query = format!("count(node_filesystem_size_bytes{{mountpoint=\"{mountpoint}\"}})");
         assert_eq!(values(3, &query), ["3"], "{mountpoint} on every node");
