@@ -16,15 +16,17 @@ const MONITORING: [&str; 6] = [
     "blackbox-exporter",
 ];
 
-/// The scrape targets of prometheus.yml.tmpl: (job, instance).
+/// The scrape targets of prometheus.yml.tmpl: (job, instance). The targets found by DNS
+/// (php-fpm's two containers, the node and nginx exporters) are named by their addresses; the
+/// certificate's by the site's URL.
 const TARGETS: [(&str, &str); 8] = [
     ("prometheus", "localhost:9090"),
-    ("nginx", "nginx-exporter:9113"),
+    ("nginx", ""),
     ("mariadb", "mysqld-exporter:9104"),
     ("redis", "redis-exporter:9121"),
-    ("php-fpm", "wordpress"),
-    ("php-fpm", "wordpress-replica"),
-    ("data-dir", "node-exporter:9100"),
+    ("php-fpm", ""),
+    ("php-fpm", ""),
+    ("data-dir", ""),
     ("certificate", ""),
 ];
 

@@ -6,7 +6,10 @@
 //! One test, in steps, because the cluster takes minutes to make; each step prints how long
 //! it took. The cluster itself: the harness's `cluster` module (tests/support/cluster.rs).
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
+
+use serde_json::Value;
 
 use inception_tests::cluster::*;
 use inception_tests::*;
@@ -21,6 +24,7 @@ fn the_stack_serves_from_every_node_and_outlives_a_node_and_its_database() {
         let r = n.https(i).get("/");
         assert_eq!(r.status, 200, "node {i}: {}", r.headers);
     }
+    monitoring_sees_every_node_member_and_replica(&n);
     // php-fpm runs on two nodes.
     let where_ = n.docker_ok(
         1,
@@ -234,4 +238,124 @@ fn the_stack_serves_from_every_node_and_outlives_a_node_and_its_database() {
     let r = n.https(1).first_post();
     assert!(r.contains("written before the crash"));
     step("whole test", started);
+}
+
+/// The monitoring on the Swarm stack: Prometheus, through nginx on every node, scrapes a
+/// node exporter and an nginx exporter per node, a MariaDB exporter per Galera member (each
+/// with the exporter account, which every member has) and every php-fpm replica, all up.
+fn monitoring_sees_every_node_member_and_replica(n: &Nodes) {
+    let t = Instant::now();
+    for i in 1..=3 {
+        let accounts = n.sql(
+            i,
+            "SELECT COUNT(*) FROM mysql.user WHERE user = 'exporter' AND host = '%'",
+        );
+        assert_eq!(accounts.trim(), "1", "mariadb-{i}: no account exporter@'%'");
+    }
+    let env = std::fs::read_to_string(n.dir.0.join("env")).unwrap();
+    let user = env
+        .lines()
+        .find_map(|l| l.strip_prefix("PROMETHEUS_USER="))
+        .filter(|u| !u.is_empty())
+        .unwrap_or("prometheus");
+    let auth = format!("{user}:{}", secret(n, "prometheus_password"));
+    let api = |node: u8, path: &str| -> Value {
+        let r = n
+            .https(node)
+            .request(&format!("/prometheus/api/v1/{path}"), &["-u", &auth]);
+        assert_eq!(
+            r.status, 200,
+            "node {node}: /prometheus/api/v1/{path}: {}",
+            r.body
+        );
+        serde_json::from_str::<Value>(&r.body).unwrap()["data"].clone()
+    };
+    // (job, instance, health) of every active target.
+    let targets = |node: u8| {
+        let active = api(node, "targets?state=active")["activeTargets"].clone();
+        let mut seen = Vec::new();
+        for t in active.as_array().unwrap() {
+            let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
+            let (labels, health) = (&t["labels"], text(&t["health"]));
+            seen.push((text(&labels["job"]), text(&labels["instance"]), health));
+        }
+        seen
+    };
+    let replicas: usize = env
+        .lines()
+        .find_map(|l| l.strip_prefix("WP_SWARM_REPLICAS="))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let want = [
+        ("prometheus", 1),
+        ("nginx", 3),
+        ("redis", 1),
+        ("certificate", 1),
+        ("data-dir", 3),
+        ("mariadb", 3),
+        ("php-fpm", replicas),
+    ];
+    let mut seen = Vec::new();
+    let up = wait_until(Duration::from_secs(180), || {
+        seen = targets(1);
+        let count = per_job(&seen);
+        seen.iter().all(|(_, _, h)| h == "up")
+            && want.iter().all(|(job, k)| count.get(job) == Some(k))
+            && count.len() == want.len()
+    });
+    assert!(up, "targets: {seen:?}");
+    let mut mariadb: Vec<&str> = seen
+        .iter()
+        .filter(|(j, _, _)| j == "mariadb")
+        .map(|(_, i, _)| i.as_str())
+        .collect();
+    mariadb.sort_unstable();
+    assert_eq!(
+        mariadb,
+        [
+            "mysqld-exporter-1:9104",
+            "mysqld-exporter-2:9104",
+            "mysqld-exporter-3:9104"
+        ]
+    );
+    // Each exporter reaches its member or its node's nginx, and each node exporter its
+    // node's disks.
+    let values = |node: u8, query: &str| -> Vec<String> {
+        let encoded: String = query
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' => char::from(b).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        api(node, &format!("query?query={encoded}"))["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["value"][1].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(
+        wait_until(Duration::from_secs(60), || values(2, "mysql_up")
+            == ["1"; 3]),
+        "mysql_up: {:?}",
+        values(2, "mysql_up")
+    );
+    assert_eq!(values(1, "nginx_up"), ["1"; 3], "nginx_up");
+    for mountpoint in ["/data/mariadb", "/data/shared"] {
+        let query = format!("count(node_filesystem_size_bytes{{mountpoint=\"{mountpoint}\"}})");
+        assert_eq!(values(3, &query), ["3"], "{mountpoint} on every node");
+    }
+    println!("swarm: monitoring targets: {:?}", per_job(&seen));
+    step("every monitoring target up", t);
+}
+
+/// How many targets each job has.
+fn per_job(seen: &[(String, String, String)]) -> BTreeMap<&str, usize> {
+    let mut count = BTreeMap::new();
+    for (job, _, _) in seen {
+        *count.entry(job.as_str()).or_default() += 1;
+    }
+    count
 }

@@ -16,6 +16,25 @@ use inception_core::cert::Pair;
 pub const METRICS_PORT: u16 = 9180;
 /// The listener's `server`, included when the monitoring is on (`NGINX_METRICS=1`).
 pub const METRICS_SERVER: &str = "/etc/inception/nginx-metrics.conf";
+/// The same listener on a unix socket: in the Swarm stack, a volume of the node holds it,
+/// and that node's nginx exporter reads its own node's nginx there (docs/monitoring.md#swarm).
+pub const METRICS_SOCKET: &str = "/run/nginx/metrics/nginx.sock";
+
+/// Makes [`METRICS_SOCKET`]'s directory, and removes the socket an nginx that was killed left
+/// there: nginx binds it without removing it first, and would fail ("Address already in
+/// use"). One nginx per node uses that volume (the service is global).
+pub fn prepare_metrics_socket() -> anyhow::Result<()> {
+    let socket = Path::new(METRICS_SOCKET);
+    if let Some(dir) = socket.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    match std::fs::remove_file(socket) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove the old socket {METRICS_SOCKET}"))
+        }
+        _ => Ok(()),
+    }
+}
 
 /// The template, as installed in the image.
 pub const TEMPLATE: &str = "/etc/inception/nginx.conf.tmpl";

@@ -72,5 +72,8 @@ pub fn run(argv: Vec<String>) -> anyhow::Result<u8> {
         metrics,
     })
     .context("cannot write the nginx configuration")?;
+    if metrics {
+        conf::prepare_metrics_socket()?;
+    }
     pid1::run_service(&argv, None)
 }

@@ -23,8 +23,15 @@ pub fn render(tmpl: &Template, settings: &Settings, user: &str) -> anyhow::Resul
         ("DOMAIN", settings.site.domain.clone()),
         ("SCRAPE_INTERVAL", settings.scrape_interval.clone()),
         ("ROUTE_PREFIX", ROUTE_PREFIX.to_owned()),
+        ("MYSQLD_EXPORTERS", quoted_list(&settings.mysqld_exporters)),
     ]);
     Ok(tmpl.render(&values)?)
+}
+
+/// `"a", "b"`: the items of a YAML flow sequence (the items are checked: no quote in them).
+fn quoted_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("{i:?}")).collect();
+    quoted.join(", ")
 }
 
 /// Renders the template into [`RENDERED`]; returns its path.
@@ -71,5 +78,25 @@ mod tests {
             assert!(out.contains(&format!("job_name: {job}\n")), "no job {job}");
         }
         assert!(out.contains("/etc/prometheus/rules/inception.yml"));
+        assert!(out.contains(r#"- targets: ["mysqld-exporter:9104"]"#));
+    }
+
+    #[test]
+    fn the_swarm_stack_scrapes_one_mysqld_exporter_per_member() {
+        let settings = Settings::read(&Config::from_pairs(&[
+            ("DOMAIN_NAME", "me.42.fr"),
+            (
+                "PROMETHEUS_MYSQLD_EXPORTERS",
+                "mysqld-exporter-1:9104,mysqld-exporter-2:9104",
+            ),
+        ]))
+        .unwrap();
+        let out = render(
+            &Template::from_text(TEMPLATE, TMPL),
+            &settings,
+            "prometheus",
+        )
+        .unwrap();
+        assert!(out.contains(r#"- targets: ["mysqld-exporter-1:9104", "mysqld-exporter-2:9104"]"#));
     }
 }

@@ -17,6 +17,10 @@ pub struct Settings {
     pub retention_size: String,
     /// `PROMETHEUS_SCRAPE_INTERVAL` (default 10s): how often each target is read.
     pub scrape_interval: String,
+    /// `PROMETHEUS_MYSQLD_EXPORTERS` (default `mysqld-exporter:9104`, compose's one): the
+    /// MariaDB exporters, `host:port` separated by commas; the Swarm stack has one per
+    /// Galera member (srcs/swarm/overrides.yml).
+    pub mysqld_exporters: Vec<String>,
 }
 
 impl Settings {
@@ -33,6 +37,14 @@ impl Settings {
             retention_time: checked("PROMETHEUS_RETENTION_TIME", "15d", check_duration)?,
             retention_size: checked("PROMETHEUS_RETENTION_SIZE", "1GB", check_size)?,
             scrape_interval: checked("PROMETHEUS_SCRAPE_INTERVAL", "10s", check_duration)?,
+            mysqld_exporters: checked(
+                "PROMETHEUS_MYSQLD_EXPORTERS",
+                "mysqld-exporter:9104",
+                check_targets,
+            )?
+            .split(',')
+            .map(str::to_owned)
+            .collect(),
         })
     }
 
@@ -96,6 +108,27 @@ pub fn check_size(value: &str) -> Result<(), String> {
     }
 }
 
+/// Scrape targets: `host:port`, separated by commas, at least one; a host of letters,
+/// digits, dots and dashes (a service name), a port number.
+pub fn check_targets(value: &str) -> Result<(), String> {
+    let target = |t: &str| {
+        t.split_once(':').is_some_and(|(host, port)| {
+            !host.is_empty()
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+                && port.parse::<u16>().is_ok_and(|p| p > 0)
+        })
+    };
+    if value.split(',').all(target) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{value:?} is not a list of targets such as mysqld-exporter-1:9104,mysqld-exporter-2:9104"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +158,9 @@ mod tests {
             ("PROMETHEUS_RETENTION_SIZE", "1G"),
             ("PROMETHEUS_RETENTION_SIZE", "0GB"),
             ("PROMETHEUS_SCRAPE_INTERVAL", "s10"),
+            ("PROMETHEUS_MYSQLD_EXPORTERS", "mysqld-exporter"),
+            ("PROMETHEUS_MYSQLD_EXPORTERS", "a:9104,,b:9104"),
+            ("PROMETHEUS_MYSQLD_EXPORTERS", "\"x\":9104"),
         ] {
             let err = read(&[(var, value)]).unwrap_err().to_string();
             assert!(err.starts_with(&format!("{var} is invalid")), "{err}");
@@ -144,6 +180,15 @@ mod tests {
         }
         for bad in ["", "GB", "1gb", "1 GB", "0MB"] {
             assert!(check_size(bad).is_err(), "{bad}");
+        }
+        for ok in [
+            "mysqld-exporter:9104",
+            "mysqld-exporter-1:9104,mysqld-exporter-2:9104",
+        ] {
+            assert!(check_targets(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "x", "x:", ":9104", "x:0", "x:9104,", "x y:1", "x:9104 "] {
+            assert!(check_targets(bad).is_err(), "{bad}");
         }
     }
 }
