@@ -632,9 +632,15 @@ fn with_the_replica_restarting_or_redeploying_wordpress_loses_no_request() {
         action();
         let statuses = load.stop_after(30);
         let failed: Vec<_> = statuses.iter().filter(|s| **s != 200).collect();
+        // nginx says why a request failed (and which ones it retried) in its error log.
+        let nginx: String = logs(&stack.container("nginx"))
+            .lines()
+            .filter(|l| l.contains("[error]") || l.contains("[warn]"))
+            .map(|l| format!("{l}\n"))
+            .collect();
         assert!(
             failed.is_empty(),
-            "{what}: {failed:?} of {}",
+            "{what}: {failed:?} of {}\n{nginx}",
             statuses.len()
         );
     };
