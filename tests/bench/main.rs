@@ -196,13 +196,7 @@ fn under_load(stack: &Stack, action: impl FnOnce()) -> Disturbed {
     action();
     let took = t.elapsed();
     let statuses = load.stop_after(100);
-    let errors = stderr(&docker(&[
-        "logs",
-        "--since",
-        &since,
-        &stack.container("nginx"),
-    ]));
-    let upstream_errors: Vec<&str> = errors.lines().filter(|l| l.contains("[error]")).collect();
+    let upstream_errors = stack.nginx_errors(Some(&since));
     let ok = statuses.iter().filter(|s| **s == 200).count();
     // "... [error] 7#7: *432 recv() failed (104: ...) while ..., client: ..."
     let mut causes: Vec<String> = upstream_errors

@@ -632,16 +632,12 @@ fn with_the_replica_restarting_or_redeploying_wordpress_loses_no_request() {
         action();
         let statuses = load.stop_after(30);
         let failed: Vec<_> = statuses.iter().filter(|s| **s != 200).collect();
-        // nginx says why a request failed (and which ones it retried) in its error log.
-        let nginx: String = logs(&stack.container("nginx"))
-            .lines()
-            .filter(|l| l.contains("[error]") || l.contains("[warn]"))
-            .map(|l| format!("{l}\n"))
-            .collect();
+        // On failure, nginx's error log says why (and which requests it retried).
         assert!(
             failed.is_empty(),
-            "{what}: {failed:?} of {}\n{nginx}",
-            statuses.len()
+            "{what}: {failed:?} of {}\n{}",
+            statuses.len(),
+            stack.nginx_errors(None).join("\n")
         );
     };
     // One container restarts: the other answers meanwhile.

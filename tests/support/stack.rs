@@ -251,6 +251,23 @@ impl Stack {
         out
     }
 
+    /// nginx's `[error]` lines (since `since`, a time `docker logs --since` takes, when
+    /// given): why it failed or retried a request on an upstream, e.g. "*432 recv() failed
+    /// (104: Connection reset by peer) while reading response header from upstream, ...".
+    pub fn nginx_errors(&self, since: Option<&str>) -> Vec<String> {
+        let nginx = self.container("nginx");
+        let mut args = vec!["logs"];
+        if let Some(since) = since {
+            args.extend(["--since", since]);
+        }
+        args.push(&nginx);
+        stderr(&docker(&args))
+            .lines()
+            .filter(|l| l.contains("[error]"))
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// `docker exec` in a service's container.
     pub fn exec(&self, service: &str, args: &[&str]) -> Output {
         let c = self.container(service);
